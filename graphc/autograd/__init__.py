@@ -1,0 +1,98 @@
+"""``graphc.autograd``: backward, grad, grad modes, gradcheck, and the legacy ``Variable``."""
+from __future__ import annotations
+
+from graphc.autograd.engine import check_root, grad_edge, run_backward
+from graphc.autograd.function import Function, FunctionCtx  # noqa: F401
+from graphc.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
+                                       no_grad, set_grad_enabled)
+from graphc.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: F401
+from graphc.errors import AutogradError
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
+             inputs=None) -> None:
+    """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (PyTorch's semantics)."""
+    tensors = _as_tuple(tensors)
+    grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, root_grads = [], []
+    for t, g in zip(tensors, grads):
+        g = check_root(t, g)
+        roots.append(grad_edge(t))
+        root_grads.append(g)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        captured = _run_capture(roots, root_grads, inputs, retain_graph, create_graph, True)
+        from graphc.autograd.engine import _accumulate_into_leaf
+        for x, g in zip(inputs, captured):
+            if g is not None:
+                if x.grad_fn is None:
+                    _accumulate_into_leaf(x._get_accumulator(), g, create_graph)
+                else:
+                    x.grad = g if x.grad is None else x.grad + g
+        return
+    run_backward(roots, root_grads, retain_graph=retain_graph, create_graph=create_graph)
+
+
+def _run_capture(roots, root_grads, inputs, retain_graph, create_graph, allow_unused):
+    capture = {}
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise AutogradError(f"One of the differentiated Tensors (input {i}) does not require "
+                                f"grad")
+        capture[grad_edge(x)] = i
+    captured = run_backward(roots, root_grads, retain_graph=retain_graph,
+                            create_graph=create_graph, capture=capture, accumulate=False)
+    if not allow_unused:
+        for i, g in enumerate(captured):
+            if g is None:
+                raise AutogradError(f"One of the differentiated Tensors (input {i}) appears to not "
+                                    f"have been used in the graph. Set allow_unused=True if this "
+                                    f"is the desired behavior.")
+    return captured
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False,
+         materialize_grads: bool = False):
+    """Return d(outputs)/d(inputs) without touching ``.grad`` (PyTorch's ``autograd.grad``)."""
+    outputs = _as_tuple(outputs)
+    single = not isinstance(inputs, (tuple, list))
+    inputs = _as_tuple(inputs)
+    grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    roots, root_grads = [], []
+    for t, g in zip(outputs, grads):
+        g = check_root(t, g)
+        roots.append(grad_edge(t))
+        root_grads.append(g)
+    captured = _run_capture(roots, root_grads, inputs, retain_graph, create_graph, allow_unused)
+    if materialize_grads:
+        from graphc.ops.creation import zeros_like
+        captured = [zeros_like(x) if g is None else g for x, g in zip(inputs, captured)]
+    return tuple(captured)
+
+
+def Variable(data, requires_grad: bool = False, volatile: bool = False):
+    """Deprecated (as in PyTorch): returns the tensor itself, marked ``requires_grad``."""
+    from graphc.tensor import Tensor
+    if not isinstance(data, Tensor):
+        from graphc.ops.creation import tensor
+        data = tensor(data)
+    if requires_grad:
+        data.requires_grad_(True)
+    return data
+
+
+__all__ = ["backward", "grad", "Variable", "Function", "gradcheck", "gradgradcheck", "no_grad",
+           "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]

@@ -1,0 +1,234 @@
+"""The eager backward engine.
+
+One driver owns the generic work, so each op's vjp stays a line or two: counting dependencies
+(correct on diamonds), summing fan-in, reducing broadcast gradients to the input's shape, casting
+to the input's dtype, running hooks, checking saved tensors and freeing the graph. Rules run with
+grad mode set to ``create_graph``, so higher-order gradients are recorded like any other ops.
+"""
+from __future__ import annotations
+
+from graphc.autograd import grad_mode
+from graphc.autograd.node import AccumulateGrad
+from graphc.errors import AutogradError
+
+
+def _collect(roots) -> dict:
+    """Dependency counts: how many edges point at each node reachable from the roots."""
+    deps: dict = {}
+    seen = set()
+    stack = [n for n in roots if n is not None]
+    for n in stack:
+        seen.add(n)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            deps[child] = deps.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return deps
+
+
+def _needed(roots, targets: set) -> set:
+    """Nodes on some path from a root to a target (autograd.grad executes only those)."""
+    memo: dict = {}
+    order = []
+    stack = [(n, False) for n in roots if n is not None]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            memo[node] = node in targets or any(
+                memo.get(c, False) for c, _ in node.next_functions if c is not None)
+            order.append(node)
+            continue
+        if node in memo:
+            continue
+        memo[node] = False
+        stack.append((node, True))
+        for c, _ in node.next_functions:
+            if c is not None and c not in memo:
+                stack.append((c, False))
+    return {n for n, v in memo.items() if v}
+
+
+def _accumulate(buf: list, nr: int, g) -> None:
+    cur = buf[nr]
+    buf[nr] = g if cur is None else cur + g
+
+
+def _apply_pre_hooks(node, grads: list) -> None:
+    for output_nr, fn in list(node._pre_hooks.values()):
+        if output_nr is None:
+            res = fn(tuple(grads))
+            if res is not None:
+                grads[:] = list(res)
+        elif grads[output_nr] is not None:
+            res = fn(grads[output_nr])
+            if res is not None:
+                grads[output_nr] = res
+
+
+def _sum_to(g, shape):
+    """Reduce a broadcast gradient back to an input's shape (the driver's job, not the rules')."""
+    gshape = g.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+    if dims:
+        g = g.sum(dim=dims, keepdim=True)
+    if lead:
+        g = g.reshape(shape)
+    elif g.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
+                 capture=None, accumulate: bool = True):
+    """Propagate ``root_grads`` from ``roots`` [(node, output_nr)] through the graph.
+
+    ``capture`` maps (node, output_nr) -> slot index for ``autograd.grad``: gradients arriving
+    there are returned instead of accumulated into leaves.
+    """
+    root_nodes = [n for n, _ in roots]
+    deps = _collect(root_nodes)
+    needed = _needed(root_nodes, {n for n, _ in capture}) if capture else None
+    captured = [None] * (len(capture) if capture else 0)
+    handed = {id(g._data) for g in root_grads}  # arrays a leaf must not adopt without copying
+    buffers: dict = {}
+    for (node, nr), g in zip(roots, root_grads):
+        if node is None:
+            continue
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * _n_outputs(node)
+        _accumulate(buf, nr, g)
+    ready = [n for n in dict.fromkeys(root_nodes) if n is not None and deps.get(n, 0) == 0]
+    token = grad_mode._enabled.set(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            if grads is not None and node._pre_hooks:
+                _apply_pre_hooks(node, grads)
+            if capture:
+                for nr in range(len(grads or ())):
+                    slot = capture.get((node, nr))
+                    if slot is not None:
+                        captured[slot] = grads[nr]
+            if type(node) is AccumulateGrad:
+                if accumulate and grads is not None and grads[0] is not None:
+                    _accumulate_into_leaf(node, grads[0], create_graph, handed)
+                continue
+            if needed is not None and node not in needed:
+                continue
+            in_grads = _call_vjp(node, grads) if grads is not None and any(
+                g is not None for g in grads) else None
+            if node._post_hooks and in_grads is not None:
+                for fn in list(node._post_hooks.values()):
+                    res = fn(tuple(in_grads), tuple(grads))
+                    if res is not None:
+                        in_grads = list(res)
+            if not retain_graph:
+                node.release()
+            for i, (child, nr) in enumerate(node.next_functions):
+                if child is None:
+                    continue
+                if in_grads is not None and in_grads[i] is not None:
+                    buf = buffers.get(child)
+                    if buf is None:
+                        buf = buffers[child] = [None] * _n_outputs(child)
+                    _accumulate(buf, nr, in_grads[i])
+                left = deps[child] - 1
+                deps[child] = left
+                if left == 0:
+                    ready.append(child)
+    finally:
+        grad_mode._enabled.reset(token)
+    return captured
+
+
+def _n_outputs(node) -> int:
+    op = getattr(node, "op", None)
+    return op.n_outputs if op is not None else 1
+
+
+def _call_vjp(node, grads: list) -> list:
+    op = node.op
+    inputs = node.saved_inputs()
+    out = node.saved_output() if op.saves_out else None
+    g = grads[0] if op.n_outputs == 1 else grads
+    if op.needs_mask:
+        needs = tuple(e[0] is not None for e in node.next_functions)
+        res = op.vjp(g, *inputs, out=out, needs=needs, **node.attrs)
+    else:
+        res = op.vjp(g, *inputs, out=out, **node.attrs)
+    in_grads = list(res)
+    for i, gi in enumerate(in_grads):
+        if gi is None or node.next_functions[i][0] is None:
+            in_grads[i] = None
+            continue
+        x = inputs[i]
+        if gi.shape != x.shape:
+            gi = _sum_to(gi, x.shape)
+        if gi.dtype is not x.dtype:
+            gi = gi.to(x.dtype)
+        in_grads[i] = gi
+    return in_grads
+
+
+def _owns_fresh_memory(arr, handed: set) -> bool:
+    """True when ``arr`` can become a leaf's ``.grad`` without a copy: it owns its memory, is
+    writable and contiguous, and no other leaf (nor the caller's ``gradient=``) holds it."""
+    if arr.base is not None or id(arr) in handed:
+        return False
+    flags = arr.flags
+    return flags.c_contiguous and getattr(flags, "writeable", True)
+
+
+def _accumulate_into_leaf(acc: AccumulateGrad, g, create_graph: bool, handed=None) -> None:
+    leaf = acc._leaf()
+    if leaf is None:
+        return
+    if leaf.grad is None:
+        if create_graph:
+            leaf.grad = g
+        elif handed is not None and _owns_fresh_memory(g._data, handed):
+            handed.add(id(g._data))
+            leaf.grad = g.detach()
+        else:
+            # A copy, so the stored grad never aliases another leaf's grad or `gradient=`.
+            leaf.grad = g.detach().clone()
+    elif create_graph or leaf.grad.requires_grad:
+        leaf.grad = leaf.grad + g
+    else:
+        leaf.grad._data += g._data
+        leaf.grad._vbox[0] += 1
+
+
+def check_root(t, g):
+    """PyTorch's checks on ``backward()``'s starting tensor and gradient."""
+    if not t.requires_grad:
+        raise AutogradError("element 0 of tensors does not require grad and does not have a "
+                            "grad_fn")
+    if g is None:
+        if t.numel() != 1:
+            raise AutogradError(f"grad can be implicitly created only for scalar outputs "
+                                f"(got a tensor of shape {list(t.shape)})")
+        from graphc.tensor import Tensor
+        return Tensor._wrap(t._device.xp.ones(t._data.shape, t._data.dtype), t._device)
+    if tuple(g.shape) != tuple(t.shape):
+        raise AutogradError(f"backward: Mismatch in shape: grad_output[0] has a shape of "
+                            f"{list(g.shape)} and output[0] has a shape of {list(t.shape)}.")
+    return g
+
+
+def grad_edge(t):
+    """The (node, output_nr) a gradient for tensor ``t`` flows into."""
+    if t.grad_fn is not None:
+        return t.grad_fn, t._output_nr
+    return t._get_accumulator(), 0

@@ -1,0 +1,191 @@
+"""grad_fn nodes of the eager backward graph.
+
+Each differentiable op gets its own ``Node`` subclass named as PyTorch names it
+(``AddBackward0``), so ``y.grad_fn`` prints and behaves like PyTorch's. A node keeps the op's
+inputs and attrs; which of them count as *saved* (version-checked, and an error to use after the
+graph was freed) comes from the op's registry entry.
+"""
+from __future__ import annotations
+
+import weakref
+
+from graphc.dtypes import _FROM_NP
+from graphc.errors import AutogradError
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_key")
+    _next = 0
+
+    def __init__(self, hooks: dict) -> None:
+        RemovableHandle._next += 1
+        self._hooks, self._key = hooks, RemovableHandle._next
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+class _Freed:
+    """Stands in for an input after the graph is freed: keeps shape/dtype for the driver."""
+
+    __slots__ = ("shape", "dtype", "ndim", "device")
+
+    def __init__(self, t) -> None:
+        data = t._data
+        self.shape, self.ndim, self.device = data.shape, data.ndim, t._device
+        self.dtype = _FROM_NP[data.dtype]
+
+
+class Node:
+    """A recorded op application; ``next_functions`` point at the inputs' grad_fns."""
+
+    __slots__ = ("inputs", "attrs", "next_functions", "_out", "_versions", "_freed",
+                 "_pre_hooks", "_post_hooks", "metadata", "__weakref__")
+    op = None
+
+    def __init__(self, inputs: tuple, attrs: dict, next_functions: tuple, out) -> None:
+        self.inputs = inputs
+        self.attrs = attrs
+        self.next_functions = next_functions
+        self._freed = False
+        self._pre_hooks = None
+        self._post_hooks = None
+        saves = self.op.saves
+        # Inputs not actually saved (Python scalars; inputs only needed for the gradient of an
+        # input that does not require grad) get version -1 and are never checked.
+        self._versions = tuple(self._saved_version(i, inputs, next_functions)
+                               for i in saves) if saves else ()
+        # The output is kept as (array, version box, output_nr, meta) and rebuilt on demand so
+        # that the node and its output tensor do not form a reference cycle.
+        self._out = (out._data, out._vbox, out._device) if self.op.saves_out else None
+        if self._out is not None:
+            self._versions += (out._vbox[0],)
+
+    def _saved_version(self, i: int, inputs: tuple, next_functions: tuple) -> int:
+        t = inputs[i]
+        if not hasattr(t, "_vbox"):
+            return -1
+        needed_by = self.op.saves_for.get(i) if self.op.saves_for else None
+        if needed_by is not None and all(next_functions[j][0] is None for j in needed_by):
+            return -1
+        return t._vbox[0]
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    # -- hooks -------------------------------------------------------------------------------
+    def register_prehook(self, fn) -> RemovableHandle:
+        """``fn(grad_outputs) -> grad_outputs | None`` before the node runs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        h = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[h._key] = (None, fn)
+        return h
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs) -> grad_inputs | None`` after the node runs."""
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        h = RemovableHandle(self._post_hooks)
+        self._post_hooks[h._key] = fn
+        return h
+
+    def _tensor_hook(self, output_nr: int, fn) -> RemovableHandle:
+        """A tensor hook: runs on the gradient of one output before the node uses it."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        h = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[h._key] = (output_nr, fn)
+        return h
+
+    # -- saved tensors -----------------------------------------------------------------------
+    def saved_inputs(self) -> tuple:
+        """The inputs with their versions checked, raising PyTorch's errors when misused."""
+        if self._freed and (self.op.saves or self.op.saves_out):
+            raise AutogradError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                f"if you need to access saved tensors after calling backward. (in {self.name()})")
+        for k, i in enumerate(self.op.saves):
+            t = self.inputs[i]
+            if self._versions[k] >= 0 and t._vbox[0] != self._versions[k]:
+                _raise_modified(self, t, self.next_functions[i], t._vbox[0], self._versions[k])
+        return self.inputs
+
+    def saved_output(self):
+        """Rebuild the saved output tensor, connected to this node (for higher-order grads)."""
+        from graphc.tensor import Tensor
+        data, vbox, dev = self._out
+        if vbox[0] != self._versions[-1]:
+            _raise_modified(self, Tensor._wrap(data, dev), (self, 0), vbox[0], self._versions[-1])
+        t = Tensor._wrap(data, dev)
+        t._vbox = vbox
+        t.grad_fn = self
+        t._requires_grad = True
+        return t
+
+    def release(self) -> None:
+        """Free saved values after a backward without retain_graph; keep shapes for the driver."""
+        if not self._freed:
+            self._freed = True
+            self.inputs = tuple([_Freed(t) if hasattr(t, "_vbox") else t for t in self.inputs])
+            self._out = None
+
+
+def _raise_modified(node, t, producer_edge, version, expected) -> None:
+    """PyTorch's message, naming the saved tensor by the node that produced it."""
+    legacy = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+              "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+    producer, nr = producer_edge
+    which = ""
+    if producer is not None and not isinstance(producer, AccumulateGrad):
+        which = f", which is output {nr} of {producer.name()},"
+    raise AutogradError(
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [graphc.{legacy[t.dtype.name]}Tensor {list(t.shape)}]{which} is at version "
+        f"{version}; expected version {expected} instead. Hint: the variable was saved by "
+        f"{node.name()}; clone() it before modifying it in place.")
+
+
+def make_node_class(op) -> type:
+    """The grad_fn class of an op: a Node subclass with PyTorch's name."""
+    return type(op.grad_name, (Node,), {"__slots__": (), "op": op})
+
+
+class AccumulateGrad:
+    """The sink of a leaf tensor: adds incoming gradients into ``.grad``."""
+
+    __slots__ = ("_leaf", "_pre_hooks", "_post_hooks", "metadata", "__weakref__")
+    next_functions = ()
+
+    def __init__(self, leaf) -> None:
+        self._leaf = weakref.ref(leaf)
+        self._pre_hooks = None
+        self._post_hooks = None
+
+    @property
+    def variable(self):
+        return self._leaf()
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+    register_prehook = Node.register_prehook
+    register_hook = Node.register_hook
+    _tensor_hook = Node._tensor_hook

@@ -1,0 +1,23 @@
+"""The op registry and every op's public function, one module per family.
+
+A newcomer looking for an op's definition, gradient and kernel finds all three in its family
+module: elementwise, reduce, shape, index, linalg, creation, conversion, inplace, nn.
+"""
+from graphc.ops.registry import NONDIFF, REGISTRY, OpDef, get, register  # noqa: F401
+from graphc.ops.dispatch import apply  # noqa: F401
+from graphc.ops import conversion as _conversion, creation as _creation  # noqa: F401
+from graphc.ops import elementwise as _elementwise, index as _index, inplace as _inplace
+from graphc.ops import linalg as _linalg, nn as _nn, reduce as _reduce, shape as _shape
+from graphc.ops.elementwise import *  # noqa: F401,F403
+from graphc.ops.reduce import *  # noqa: F401,F403
+from graphc.ops.shape import *  # noqa: F401,F403
+from graphc.ops.index import *  # noqa: F401,F403
+from graphc.ops.linalg import *  # noqa: F401,F403
+from graphc.ops.creation import *  # noqa: F401,F403
+from graphc.ops.conversion import *  # noqa: F401,F403
+from graphc.ops.inplace import *  # noqa: F401,F403
+from graphc.ops.nn import *  # noqa: F401,F403
+
+FAMILIES = (_elementwise, _reduce, _shape, _index, _linalg, _creation, _conversion, _inplace,
+            _nn)
+__all__ = [name for fam in FAMILIES for name in fam.__all__]
