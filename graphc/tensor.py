@@ -10,7 +10,7 @@ import numpy as np
 
 from graphc import dtypes as _dt
 from graphc.device import CPU, as_device, device_of_array
-from graphc.errors import AutogradError, DTypeError, GraphcValueError
+from graphc.errors import AutogradError, DTypeError, ShapeError
 from graphc.size import Size
 
 _from_np = _dt._FROM_NP
@@ -177,8 +177,8 @@ class Tensor:
     # -- conversion -------------------------------------------------------------------------
     def item(self):
         if self._data.size != 1:
-            raise GraphcValueError(f"a Tensor with {self._data.size} elements cannot be "
-                                   f"converted to Scalar")
+            raise ShapeError(f"a Tensor with {self._data.size} elements cannot be converted to "
+                             f"Scalar")
         return self._data.reshape(()).item() if self._device.type == "cpu" else \
             self._data.reshape(()).get().item()
 
@@ -345,8 +345,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise GraphcValueError("Boolean value of Tensor with more than one value is "
-                                   "ambiguous")
+            raise ShapeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __float__(self) -> float:
@@ -368,7 +367,11 @@ class Tensor:
         return bool((self == item).any().item())
 
     def __reduce_ex__(self, proto):
-        raise _type_error("graphc tensors are not pickled; use graphc.save (a safe format)")
+        # Plain pickling works (for copy/multiprocessing); graphc.save is the safe file format.
+        if not self.is_leaf:
+            raise AutogradError("only leaf tensors (graph leaves) can be pickled")
+        return (_rebuild_tensor, (_F.to_host(self).copy(), str(self._device),
+                                  self._requires_grad, type(self)))
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
@@ -954,6 +957,13 @@ class Tensor:
 
     def random_(self, low=0, high=None, *, generator=None):
         return _F.random_(self, low, high, generator=generator)
+
+
+def _rebuild_tensor(array, device, requires_grad, cls=None):
+    t = (cls or Tensor)._wrap(array)
+    if device != "cpu":
+        t = t.to(device)
+    return t.requires_grad_(requires_grad) if requires_grad else t
 
 
 def _type_error(msg: str) -> TypeError:
