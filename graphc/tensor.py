@@ -780,8 +780,52 @@ class Tensor:
     def repeat(self, *sizes):
         return _F.repeat(self, sizes)
 
-    def flip(self, dims):
-        return _F.flip(self, dims)
+    def flip(self, *dims):
+        return _F.flip(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int)
+                       else dims)
+
+    def tile(self, *dims):
+        return _F.tile(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int)
+                       else dims)
+
+    def roll(self, shifts, dims=None):
+        return _F.roll(self, shifts, dims)
+
+    def ravel(self):
+        return _F.ravel(self)
+
+    def select(self, dim, index):
+        return _F.select(self, dim, index)
+
+    def moveaxis(self, source, destination):
+        return _F.movedim(self, source, destination)
+
+    def take_along_dim(self, indices, dim=None):
+        return _F.take_along_dim(self, indices, dim)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _F.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _F.inplace(self, _F.index_add, dim, index, source, alpha=alpha)
+
+    def index_put(self, indices, values, accumulate=False):
+        return _F.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return _F.index_put_(self, indices, values, accumulate)
+
+    def argwhere(self):
+        return _F.argwhere(self)
+
+    def msort(self):
+        return _F.msort(self)
+
+    def scatter_(self, dim, index, src=None, value=None):
+        return _F.inplace(self, _F.scatter, dim, index, src if src is not None else value)
+
+    def var_mean(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _F.var_mean(self, dim, unbiased, keepdim, correction=correction)
 
     def narrow(self, dim, start, length):
         return _F.narrow(self, dim, start, length)

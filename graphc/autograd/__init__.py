@@ -9,6 +9,11 @@ from graphc.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: F401
 from graphc.errors import AutogradError
 
 
+def _active_tracer():
+    from graphc.ops.dispatch import active_tracer
+    return active_tracer.get()
+
+
 def _as_tuple(x):
     if x is None:
         return None
@@ -18,6 +23,9 @@ def _as_tuple(x):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
              inputs=None) -> None:
     """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (PyTorch's semantics)."""
+    tracer = _active_tracer()
+    if tracer is not None:  # inside graphc.compile / graphc.trace
+        return tracer.autograd_backward(tensors)
     tensors = _as_tuple(tensors)
     grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if retain_graph is None:
@@ -63,6 +71,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
          only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False,
          materialize_grads: bool = False):
     """Return d(outputs)/d(inputs) without touching ``.grad`` (PyTorch's ``autograd.grad``)."""
+    tracer = _active_tracer()
+    if tracer is not None:  # inside graphc.compile / graphc.trace: the autodiff pass
+        return tracer.autograd_grad(outputs, inputs, grad_outputs, create_graph, allow_unused,
+                                    materialize_grads)
     outputs = _as_tuple(outputs)
     single = not isinstance(inputs, (tuple, list))
     inputs = _as_tuple(inputs)

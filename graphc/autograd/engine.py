@@ -113,36 +113,44 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
-            if grads is not None and node._pre_hooks:
-                _apply_pre_hooks(node, grads)
-            if capture:
-                for nr in range(len(grads or ())):
-                    slot = capture.get((node, nr))
-                    if slot is not None:
-                        captured[slot] = grads[nr]
+            if grads is not None:
+                if node._pre_hooks:
+                    _apply_pre_hooks(node, grads)
+                if capture:
+                    for nr, g in enumerate(grads):
+                        slot = capture.get((node, nr))
+                        if slot is not None:
+                            captured[slot] = g
             if type(node) is AccumulateGrad:
                 if accumulate and grads is not None and grads[0] is not None:
                     _accumulate_into_leaf(node, grads[0], create_graph, handed)
                 continue
             if needed is not None and node not in needed:
                 continue
-            in_grads = _call_vjp(node, grads) if grads is not None and any(
-                g is not None for g in grads) else None
-            if node._post_hooks and in_grads is not None:
-                for fn in list(node._post_hooks.values()):
-                    res = fn(tuple(in_grads), tuple(grads))
-                    if res is not None:
-                        in_grads = list(res)
+            in_grads = None
+            if grads is not None and (grads[0] is not None or any(
+                    g is not None for g in grads)):
+                in_grads = _call_vjp(node, grads)
+                if node._post_hooks:
+                    for fn in list(node._post_hooks.values()):
+                        res = fn(tuple(in_grads), tuple(grads))
+                        if res is not None:
+                            in_grads = list(res)
             if not retain_graph:
                 node.release()
-            for i, (child, nr) in enumerate(node.next_functions):
+            i = -1
+            for child, nr in node.next_functions:
+                i += 1
                 if child is None:
                     continue
-                if in_grads is not None and in_grads[i] is not None:
-                    buf = buffers.get(child)
-                    if buf is None:
-                        buf = buffers[child] = [None] * _n_outputs(child)
-                    _accumulate(buf, nr, in_grads[i])
+                if in_grads is not None:
+                    gi = in_grads[i]
+                    if gi is not None:
+                        buf = buffers.get(child)
+                        if buf is None:
+                            buf = buffers[child] = [None] * _n_outputs(child)
+                        cur = buf[nr]
+                        buf[nr] = gi if cur is None else cur + gi
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:
@@ -153,7 +161,7 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
 
 
 def _n_outputs(node) -> int:
-    op = getattr(node, "op", None)
+    op = node.op
     return op.n_outputs if op is not None else 1
 
 
@@ -168,13 +176,15 @@ def _call_vjp(node, grads: list) -> list:
     else:
         res = op.vjp(g, *inputs, out=out, **node.attrs)
     in_grads = list(res)
+    edges = node.next_functions
     for i, gi in enumerate(in_grads):
-        if gi is None or node.next_functions[i][0] is None:
+        if gi is None or edges[i][0] is None:
             in_grads[i] = None
             continue
         x = inputs[i]
-        if gi.shape != x.shape:
-            gi = _sum_to(gi, x.shape)
+        shape = x.shape
+        if gi._data.shape != shape:
+            gi = _sum_to(gi, shape)
         if gi.dtype is not x.dtype:
             gi = gi.to(x.dtype)
         in_grads[i] = gi

@@ -44,6 +44,9 @@ class _Freed:
         self.dtype = _FROM_NP[data.dtype]
 
 
+_NO_VERSIONS: list = []
+
+
 class Node:
     """A recorded op application; ``next_functions`` point at the inputs' grad_fns."""
 
@@ -58,25 +61,31 @@ class Node:
         self._freed = False
         self._pre_hooks = None
         self._post_hooks = None
-        saves = self.op.saves
-        # Inputs not actually saved (Python scalars; inputs only needed for the gradient of an
-        # input that does not require grad) get version -1 and are never checked.
-        self._versions = tuple(self._saved_version(i, inputs, next_functions)
-                               for i in saves) if saves else ()
-        # The output is kept as (array, version box, output_nr, meta) and rebuilt on demand so
-        # that the node and its output tensor do not form a reference cycle.
-        self._out = (out._data, out._vbox, out._device) if self.op.saves_out else None
-        if self._out is not None:
-            self._versions += (out._vbox[0],)
-
-    def _saved_version(self, i: int, inputs: tuple, next_functions: tuple) -> int:
-        t = inputs[i]
-        if not hasattr(t, "_vbox"):
-            return -1
-        needed_by = self.op.saves_for.get(i) if self.op.saves_for else None
-        if needed_by is not None and all(next_functions[j][0] is None for j in needed_by):
-            return -1
-        return t._vbox[0]
+        op = self.op
+        saves = op.saves
+        if saves:
+            # Inputs not actually saved (Python scalars; inputs only needed for the gradient of
+            # an input that does not require grad) get version -1 and are never checked.
+            saves_for = op.saves_for
+            versions = []
+            for i in saves:
+                t = inputs[i]
+                vbox = getattr(t, "_vbox", None)
+                if vbox is None or (saves_for is not None and i in saves_for and all(
+                        next_functions[j][0] is None for j in saves_for[i])):
+                    versions.append(-1)
+                else:
+                    versions.append(vbox[0])
+            self._versions = versions
+        else:
+            self._versions = _NO_VERSIONS
+        if op.saves_out:
+            # Kept as (array, version box, device) and rebuilt on demand, so that the node and
+            # its output tensor do not form a reference cycle.
+            self._out = (out._data, out._vbox, out._device)
+            self._versions = list(self._versions) + [out._vbox[0]]
+        else:
+            self._out = None
 
     def name(self) -> str:
         return type(self).__name__
@@ -170,6 +179,7 @@ class AccumulateGrad:
 
     __slots__ = ("_leaf", "_pre_hooks", "_post_hooks", "metadata", "__weakref__")
     next_functions = ()
+    op = None
 
     def __init__(self, leaf) -> None:
         self._leaf = weakref.ref(leaf)

@@ -104,14 +104,22 @@ def _wrap(out, device, out_dt) -> Tensor:
 
 
 def _edges(args) -> tuple:
+    """Each input's gradient edge: (its grad_fn or leaf accumulator, output_nr), or (None, 0)."""
     edges = []
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
             fn = a.grad_fn
-            edges.append((fn, a._output_nr) if fn is not None else (a._get_accumulator(), 0))
+            if fn is not None:
+                edges.append((fn, a._output_nr))
+            else:
+                acc = a._accumulator
+                edges.append((acc if acc is not None else a._get_accumulator(), 0))
         else:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
     return tuple(edges)
+
+
+_NO_EDGE = (None, 0)
 
 
 def _promote(op, args, arrays):

@@ -9,7 +9,7 @@ were overwritten make backward fail rather than return a wrong gradient.
 from __future__ import annotations
 
 from graphc.autograd.grad_mode import is_grad_enabled
-from graphc.errors import AutogradError, DTypeError, GraphcError, ShapeError
+from graphc.errors import AutogradError, DTypeError, ShapeError
 from graphc.tensor import Tensor
 
 
@@ -25,12 +25,11 @@ def check_inplace_allowed(self: Tensor, record: bool) -> None:
     if self.grad_fn is None and self._requires_grad:
         raise AutogradError("a leaf Variable that requires grad is being used in an in-place "
                             "operation.")
-    base = self._base
-    if base is not None and base._requires_grad:
+    if self._base is not None:
         raise AutogradError(
-            "in-place modification of a view of a tensor that requires grad is not supported by "
-            "graphc (it would not update the base's gradient history); use an out-of-place op "
-            "or clone() the view first")
+            "in-place modification of a view while recording gradients is not supported by "
+            "graphc (the base's gradient history would not see it); use an out-of-place op, "
+            "clone() the view first, or modify the base tensor")
 
 
 def _can_cast(src, dst) -> bool:
@@ -79,7 +78,7 @@ def write_data(self: Tensor, data) -> Tensor:
         if not getattr(self._data, "flags", None) or self._data.flags.writeable:
             raise ShapeError(f"cannot write a value of shape {list(getattr(data, 'shape', ()))} "
                              f"into a tensor of shape {list(self.shape)}: {e}") from e
-        raise GraphcError(
+        raise ShapeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location (it is an expand()ed view). Please clone() the tensor before "
             "performing the operation.") from e

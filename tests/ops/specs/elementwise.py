@@ -130,3 +130,22 @@ SPECS += [
            dtypes=("int32",), make=lambda r, d: [
                r.integers(-5, 5, S).astype(d), r.uniform(-1, 1, S).astype(np.float32)]),
 ]
+
+
+def _grad_of(op):
+    """A row computing d(sum(op(x) * w))/dx with create_graph=True, so the table reaches the
+    backward ops (tanh_backward …) and checks their own gradients (second derivatives)."""
+    def fn(m, x, w):
+        with m.enable_grad():
+            xr = x if x.requires_grad else x.detach().requires_grad_()
+            (g,) = m.autograd.grad((op(m, xr) * w).sum(), xr, create_graph=True)
+        return g
+    return fn
+
+
+SPECS += [
+    OpSpec("tanh_grad", _grad_of(lambda m, x: m.tanh(x)), [S, S],
+           lambda x, w: w * (1 - np.tanh(x) ** 2)),
+    OpSpec("sigmoid_grad", _grad_of(lambda m, x: m.sigmoid(x)), [S, S],
+           lambda x, w: w * (1 / (1 + np.exp(-x))) * (1 - 1 / (1 + np.exp(-x)))),
+]
