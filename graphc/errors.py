@@ -39,6 +39,22 @@ class GraphcValueError(GraphcError, ValueError):
     """An argument of the right type but an invalid value."""
 
 
+class GraphcAttributeError(GraphcError, AttributeError):
+    """A missing attribute (e.g. an unknown submodule or parameter name)."""
+
+
+class GraphcKeyError(GraphcError, KeyError):
+    """A missing key (e.g. in a ModuleDict or a state dict)."""
+
+
+class GraphcNotImplementedError(GraphcError, NotImplementedError):
+    """Something the user must provide (a Module's forward) or graphc does not support."""
+
+
+class GraphcAssertionError(GraphcError, AssertionError):
+    """Where PyTorch asserts (TensorDataset with tensors of different sizes)."""
+
+
 class AutogradError(GraphcError, RuntimeError):
     """Misuse of autograd: freed graphs, implicit non-scalar gradients, bad in-place edits."""
 

@@ -53,6 +53,14 @@ class _CheckingRecorder:
             assert o.dtype is dtype, f"{op.name}: infer says {dtype}, kernel {o.dtype}"
         return out
 
+    def autograd_grad(self, outputs, inputs, grad_outputs, create_graph, allow_unused,
+                      materialize_grads):
+        return graphc.autograd.eager_grad(outputs, inputs, grad_outputs, None, create_graph,
+                                          allow_unused, materialize_grads)
+
+    def autograd_backward(self, tensors):
+        return graphc.autograd.eager_backward(tensors)
+
     def rebind(self, tensor, new):
         from graphc.ops.inplace import write_data
         write_data(tensor, new._data)

@@ -41,7 +41,7 @@ def test_tensor_dataset_indexing_and_size_mismatch():
     assert len(ds) == 10
     xi, yi = ds[3]
     assert xi.tolist() == [9.0, 10.0, 11.0] and yi.item() == 3
-    with pytest.raises(ShapeError, match=r"Size mismatch between tensors.*\[10, 3\].*\[9\]"):
+    with pytest.raises(AssertionError, match=r"Size mismatch between tensors.*\[10, 3\].*\[9\]"):
         TensorDataset(x, graphc.arange(9))
 
 

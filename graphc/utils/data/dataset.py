@@ -11,7 +11,7 @@ import math
 import warnings
 from typing import Any, Iterable, Iterator, Sequence
 
-from graphc.errors import GraphcIndexError, GraphcValueError, ShapeError
+from graphc.errors import GraphcAssertionError, GraphcIndexError, GraphcValueError, ShapeError
 from graphc.tensor import Tensor
 
 
@@ -49,7 +49,7 @@ class TensorDataset(Dataset):
         n = tensors[0].shape[0]
         if any(t.shape[0] != n for t in tensors):
             shapes = ", ".join(str(list(t.shape)) for t in tensors)
-            raise ShapeError(f"Size mismatch between tensors: TensorDataset needs the same "
+            raise GraphcAssertionError(f"Size mismatch between tensors: TensorDataset needs the same "
                              f"first dimension, got shapes {shapes}")
         self.tensors = tensors
 

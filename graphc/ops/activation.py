@@ -1,0 +1,262 @@
+"""Activation functions beyond elementwise.py's relu/tanh/sigmoid, each one registry entry.
+
+They are elementwise ops like those in elementwise.py (kernel, vjp in graphc ops, SymPy
+expression for fusion), kept here because they belong to ``nn.functional`` and carry PyTorch's
+grad_fn names (``GeluBackward0``, ``LeakyReluBackward0`` …). Their parameters (slope, alpha,
+beta …) are static attrs, so a traced graph fuses them like any elementwise op.
+"""
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+
+from graphc.errors import DTypeError, GraphcValueError
+from graphc.ops.conv import fill_out
+from graphc.ops.dispatch import apply
+from graphc.ops.elementwise import _erf_impl, erf, exp, sigmoid, tanh, where
+from graphc.ops.registry import OpDef, register
+from graphc.tensor import Tensor
+
+_SQRT2 = math.sqrt(2.0)
+_SQRT_2_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _infer(name: str):
+    def infer(x, **attrs):
+        if not x.dtype.is_floating_point:
+            raise DTypeError(f"{name}: not implemented for '{x.dtype}' (shape {list(x.shape)}); "
+                             f"it needs a floating point input")
+        return tuple(x.shape), x.dtype
+    return infer
+
+
+def _act(name, impl, vjp, expr, grad_name=None, saves_out=False) -> OpDef:
+    def kernel(xp, x, out=None, **attrs):
+        if x.dtype.kind != "f":  # NumPy would quietly compute in float64
+            raise DTypeError(f"{name}: not implemented for '{x.dtype}' (shape {list(x.shape)}); "
+                             f"it needs a floating point input")
+        return fill_out(out, impl(xp, x, **attrs))
+    kernel.__name__ = name
+    return register(OpDef(name=name, infer=_infer(name), impl=kernel, vjp=vjp, expr=expr,
+                          saves=() if saves_out else (0,), saves_out=saves_out,
+                          grad_name=grad_name))
+
+
+def _sigmoid_np(xp, x):
+    return 0.5 * (1.0 + xp.tanh(0.5 * x))
+
+
+# -- gelu ------------------------------------------------------------------------------------
+def _gelu_impl(xp, x, approximate="none"):
+    if approximate == "tanh":
+        inner = _SQRT_2_PI * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1.0 + xp.tanh(inner))
+    return 0.5 * x * (1.0 + _erf_impl(xp, x / _SQRT2))
+
+
+def _gelu_vjp(g, x, out, approximate="none"):
+    if approximate == "tanh":
+        t = tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x))
+        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 3 * 0.044715 * x * x)
+        return (g * d,)
+    cdf = 0.5 * (1 + erf(x / _SQRT2))
+    pdf = _INV_SQRT_2PI * exp(-0.5 * x * x)
+    return (g * (cdf + x * pdf),)
+
+
+def _gelu_expr(a, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * a * (1 + sp.tanh(_SQRT_2_PI * (a + 0.044715 * a ** 3)))
+    return 0.5 * a * (1 + sp.erf(a / sp.sqrt(2)))
+
+
+GELU = _act("gelu", _gelu_impl, _gelu_vjp, _gelu_expr)
+
+
+# -- relu family -----------------------------------------------------------------------------
+def _leaky_impl(xp, x, negative_slope=0.01):
+    return xp.where(x > 0, x, x * negative_slope)
+
+
+LEAKY_RELU = _act(
+    "leaky_relu", _leaky_impl,
+    lambda g, x, out, negative_slope=0.01: (where(x > 0, g, g * negative_slope),),
+    lambda a, negative_slope=0.01: sp.Piecewise((a, a > 0), (negative_slope * a, True)))
+
+
+def _elu_impl(xp, x, alpha=1.0, scale=1.0, input_scale=1.0):
+    neg = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
+    return xp.where(x > 0, x * scale, neg)
+
+
+def _elu_vjp(g, x, out, alpha=1.0, scale=1.0, input_scale=1.0):
+    neg = exp(x.clamp(max=0) * input_scale) * (alpha * scale * input_scale)
+    return (g * where(x > 0, scale, neg),)
+
+
+def _elu_expr(a, alpha=1.0, scale=1.0, input_scale=1.0):
+    return sp.Piecewise((scale * a, a > 0), (alpha * scale * (sp.exp(a * input_scale) - 1), True))
+
+
+ELU = _act("elu", _elu_impl, _elu_vjp, _elu_expr)
+CELU = _act("celu", _elu_impl, _elu_vjp, _elu_expr)  # elu with input_scale = 1/alpha
+
+
+def _hardtanh_impl(xp, x, min_val=-1.0, max_val=1.0):
+    return xp.clip(x, min_val, max_val)
+
+
+HARDTANH = _act(
+    "hardtanh", _hardtanh_impl,
+    lambda g, x, out, min_val=-1.0, max_val=1.0: (g * ((x > min_val) & (x < max_val)),),
+    lambda a, min_val=-1.0, max_val=1.0: sp.Min(sp.Max(a, min_val), max_val))
+
+
+def _threshold_impl(xp, x, threshold=0.0, value=0.0):
+    return xp.where(x > threshold, x, xp.asarray(value, dtype=x.dtype))
+
+
+THRESHOLD = _act(
+    "threshold", _threshold_impl,
+    lambda g, x, out, threshold=0.0, value=0.0: (g * (x > threshold),),
+    lambda a, threshold=0.0, value=0.0: sp.Piecewise((a, a > threshold), (value, True)))
+
+
+# -- smooth gates ----------------------------------------------------------------------------
+def _silu_vjp(g, x, out):
+    s = sigmoid(x)
+    return (g * (s * (1 + x * (1 - s))),)
+
+
+SILU = _act("silu", lambda xp, x: x * _sigmoid_np(xp, x), _silu_vjp,
+            lambda a: a / (1 + sp.exp(-a)))
+
+
+def _softplus_np(xp, z):
+    """log(1 + exp(z)) without overflow."""
+    return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+def _softplus_impl(xp, x, beta=1.0, threshold=20.0):
+    z = x * beta
+    return xp.where(z > threshold, x, _softplus_np(xp, z) / beta)
+
+
+def _softplus_vjp(g, x, out, beta=1.0, threshold=20.0):
+    z = x * beta
+    return (g * where(z > threshold, 1.0, sigmoid(z)),)
+
+
+def _softplus_expr(a, beta=1.0, threshold=20.0):
+    z = a * beta
+    return sp.Piecewise((a, z > threshold),
+                        ((sp.Max(z, 0) + sp.log(1 + sp.exp(-sp.Abs(z)))) / beta, True))
+
+
+SOFTPLUS = _act("softplus", _softplus_impl, _softplus_vjp, _softplus_expr)
+
+
+def softplus_tensor(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return apply(SOFTPLUS, x, beta=float(beta), threshold=float(threshold))
+
+
+LOGSIGMOID = _act(
+    "logsigmoid", lambda xp, x: xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x))),
+    lambda g, x, out: (g * sigmoid(-x),),
+    lambda a: sp.Min(a, 0) - sp.log(1 + sp.exp(-sp.Abs(a))), grad_name="LogSigmoidBackward0")
+
+
+def _mish_vjp(g, x, out):
+    t = tanh(softplus_tensor(x))
+    return (g * (t + x * (1 - t * t) * sigmoid(x)),)
+
+
+MISH = _act("mish", lambda xp, x: x * xp.tanh(_softplus_np(xp, x)), _mish_vjp,
+            lambda a: a * sp.tanh(sp.Max(a, 0) + sp.log(1 + sp.exp(-sp.Abs(a)))))
+
+
+def _hardswish_vjp(g, x, out):
+    mid = x / 3 + 0.5
+    return (g * where(x < -3, 0.0, where(x <= 3, mid, 1.0)),)
+
+
+HARDSWISH = _act("hardswish", lambda xp, x: x * xp.clip(x + 3, 0, 6) / 6, _hardswish_vjp,
+                 lambda a: a * sp.Min(sp.Max(a + 3, 0), 6) / 6)
+HARDSIGMOID = _act("hardsigmoid", lambda xp, x: xp.clip(x + 3, 0, 6) / 6,
+                   lambda g, x, out: (g * ((x > -3) & (x < 3)) / 6,),
+                   lambda a: sp.Min(sp.Max(a + 3, 0), 6) / 6)
+
+
+# -- public functions ------------------------------------------------------------------------
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise GraphcValueError(f"gelu: approximate argument must be either none or tanh, got "
+                               f"{approximate!r}")
+    return apply(GELU, input, approximate=approximate)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return apply(LEAKY_RELU, input, negative_slope=float(negative_slope))
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return apply(ELU, input, alpha=float(alpha), scale=1.0, input_scale=1.0)
+
+
+def selu(input: Tensor) -> Tensor:
+    return apply(ELU, input, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
+
+
+def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    if alpha == 0:
+        raise GraphcValueError("celu: ZeroDivisionError (alpha must not be 0)")
+    return apply(CELU, input, alpha=float(alpha), scale=1.0, input_scale=1.0 / float(alpha))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    if min_val > max_val:
+        raise GraphcValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                               f"({max_val})")
+    return apply(HARDTANH, input, min_val=float(min_val), max_val=float(max_val))
+
+
+def relu6(input: Tensor) -> Tensor:
+    return hardtanh(input, 0.0, 6.0)
+
+
+def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
+    return apply(THRESHOLD, input, threshold=float(threshold), value=float(value))
+
+
+def silu(input: Tensor) -> Tensor:
+    return apply(SILU, input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return softplus_tensor(input, beta, threshold)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    return apply(LOGSIGMOID, input)
+
+
+def mish(input: Tensor) -> Tensor:
+    return apply(MISH, input)
+
+
+def hardswish(input: Tensor) -> Tensor:
+    return apply(HARDSWISH, input)
+
+
+def hardsigmoid(input: Tensor) -> Tensor:
+    return apply(HARDSIGMOID, input)
+
+
+__all__ = ["gelu", "leaky_relu", "elu", "selu", "celu", "hardtanh", "relu6", "threshold",
+           "silu", "softplus", "logsigmoid", "mish", "hardswish", "hardsigmoid"]
