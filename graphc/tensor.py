@@ -261,8 +261,7 @@ class Tensor:
     # -- autograd ---------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
                  inputs=None) -> None:
-        from graphc.autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> "Tensor":
         """Same storage and version counter, no history."""
@@ -1020,6 +1019,7 @@ _LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16":
                  "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 # The ops package imports this module; bind it once everything above exists.
+from graphc import autograd as _autograd  # noqa: E402
 from graphc import ops as _F  # noqa: E402
 from graphc.ops.dispatch import apply as _apply  # noqa: E402
 from graphc.ops.elementwise import ADD as _ADD, DIV as _DIV, MUL as _MUL, SUB as _SUB  # noqa: E402

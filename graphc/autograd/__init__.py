@@ -7,11 +7,19 @@ from graphc.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enab
                                        no_grad, set_grad_enabled)
 from graphc.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: F401
 from graphc.errors import AutogradError
+from graphc.ops.dispatch import active_tracer as _tracer_var
 
 
 def _active_tracer():
-    from graphc.ops.dispatch import active_tracer
-    return active_tracer.get()
+    """The tracer of an enclosing graphc.trace/compile (None in eager mode)."""
+    global _tracer_get
+    if _tracer_get is None:
+        from graphc.ops.dispatch import active_tracer
+        _tracer_get = active_tracer.get
+    return _tracer_get()
+
+
+_tracer_get = None
 
 
 def _as_tuple(x):
@@ -26,6 +34,18 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     tracer = _active_tracer()
     if tracer is not None:  # inside graphc.compile / graphc.trace
         return tracer.autograd_backward(tensors)
+    return eager_backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
+
+
+def eager_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+                   inputs=None) -> None:
+    """``backward`` on the eager graph (what ``backward`` does outside tracing)."""
+    if grad_tensors is None and inputs is None and not isinstance(tensors, (tuple, list)):
+        # The common `loss.backward()`.
+        run_backward((grad_edge(tensors),), (check_root(tensors, None),),
+                     retain_graph=create_graph if retain_graph is None else retain_graph,
+                     create_graph=create_graph)
+        return
     tensors = _as_tuple(tensors)
     grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if retain_graph is None:
@@ -75,6 +95,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     if tracer is not None:  # inside graphc.compile / graphc.trace: the autodiff pass
         return tracer.autograd_grad(outputs, inputs, grad_outputs, create_graph, allow_unused,
                                     materialize_grads)
+    return eager_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                      materialize_grads)
+
+
+def eager_grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+               allow_unused=None, materialize_grads=False):
+    """``grad`` on the eager graph (what ``grad`` does outside tracing)."""
     outputs = _as_tuple(outputs)
     single = not isinstance(inputs, (tuple, list))
     inputs = _as_tuple(inputs)

@@ -7,28 +7,11 @@ grad mode set to ``create_graph``, so higher-order gradients are recorded like a
 """
 from __future__ import annotations
 
+from heapq import heappop, heappush
+
 from graphc.autograd import grad_mode
-from graphc.autograd.node import AccumulateGrad
+from graphc.autograd.node import AccumulateGrad, _Freed
 from graphc.errors import AutogradError
-
-
-def _collect(roots) -> dict:
-    """Dependency counts: how many edges point at each node reachable from the roots."""
-    deps: dict = {}
-    seen = set()
-    stack = [n for n in roots if n is not None]
-    for n in stack:
-        seen.add(n)
-    while stack:
-        node = stack.pop()
-        for child, _ in node.next_functions:
-            if child is None:
-                continue
-            deps[child] = deps.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    return deps
 
 
 def _needed(roots, targets: set) -> set:
@@ -91,70 +74,70 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                  capture=None, accumulate: bool = True):
     """Propagate ``root_grads`` from ``roots`` [(node, output_nr)] through the graph.
 
+    Nodes run in decreasing creation order (a heap keyed by sequence number): every node that
+    can contribute to a node's gradient was created after it, so it has run by then.
     ``capture`` maps (node, output_nr) -> slot index for ``autograd.grad``: gradients arriving
     there are returned instead of accumulated into leaves.
     """
-    root_nodes = [n for n, _ in roots]
-    deps = _collect(root_nodes)
-    needed = _needed(root_nodes, {n for n, _ in capture}) if capture else None
+    needed = _needed([n for n, _ in roots], {n for n, _ in capture}) if capture else None
     captured = [None] * (len(capture) if capture else 0)
     handed = {id(g._data) for g in root_grads}  # arrays a leaf must not adopt without copying
     buffers: dict = {}
+    heap: list = []
+    direct_leaves = accumulate and not capture
     for (node, nr), g in zip(roots, root_grads):
         if node is None:
             continue
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * _n_outputs(node)
+            heappush(heap, (-node._seq, id(node), node))
         _accumulate(buf, nr, g)
-    ready = [n for n in dict.fromkeys(root_nodes) if n is not None and deps.get(n, 0) == 0]
     token = grad_mode._enabled.set(create_graph)
     try:
-        while ready:
-            node = ready.pop()
-            grads = buffers.pop(node, None)
-            if grads is not None:
-                if node._pre_hooks:
-                    _apply_pre_hooks(node, grads)
-                if capture:
-                    for nr, g in enumerate(grads):
-                        slot = capture.get((node, nr))
-                        if slot is not None:
-                            captured[slot] = g
+        while heap:
+            node = heappop(heap)[2]
+            grads = buffers.pop(node)
+            if node._pre_hooks:
+                _apply_pre_hooks(node, grads)
+            if capture:
+                for nr, g in enumerate(grads):
+                    slot = capture.get((node, nr))
+                    if slot is not None:
+                        captured[slot] = g
             if type(node) is AccumulateGrad:
-                if accumulate and grads is not None and grads[0] is not None:
+                if accumulate and grads[0] is not None:
                     _accumulate_into_leaf(node, grads[0], create_graph, handed)
                 continue
             if needed is not None and node not in needed:
                 continue
-            in_grads = None
-            if grads is not None and (grads[0] is not None or any(
-                    g is not None for g in grads)):
-                in_grads = _call_vjp(node, grads)
-                if node._post_hooks:
-                    for fn in list(node._post_hooks.values()):
-                        res = fn(tuple(in_grads), tuple(grads))
-                        if res is not None:
-                            in_grads = list(res)
+            if grads[0] is None and not any(g is not None for g in grads):
+                continue
+            in_grads = _call_vjp(node, grads)
+            if node._post_hooks:
+                for fn in list(node._post_hooks.values()):
+                    res = fn(tuple(in_grads), tuple(grads))
+                    if res is not None:
+                        in_grads = list(res)
             if not retain_graph:
                 node.release()
             i = -1
             for child, nr in node.next_functions:
                 i += 1
-                if child is None:
+                gi = in_grads[i]
+                if gi is None or child is None:
                     continue
-                if in_grads is not None:
-                    gi = in_grads[i]
-                    if gi is not None:
-                        buf = buffers.get(child)
-                        if buf is None:
-                            buf = buffers[child] = [None] * _n_outputs(child)
-                        cur = buf[nr]
-                        buf[nr] = gi if cur is None else cur + gi
-                left = deps[child] - 1
-                deps[child] = left
-                if left == 0:
-                    ready.append(child)
+                if direct_leaves and child.__class__ is AccumulateGrad and not child._pre_hooks:
+                    # A leaf without hooks takes each contribution as it arrives: the same sum
+                    # as buffering them first, without a trip through the heap.
+                    _accumulate_into_leaf(child, gi, create_graph, handed)
+                    continue
+                buf = buffers.get(child)
+                if buf is None:
+                    buf = buffers[child] = [None] * _n_outputs(child)
+                    heappush(heap, (-child._seq, id(child), child))
+                cur = buf[nr]
+                buf[nr] = gi if cur is None else cur + gi
     finally:
         grad_mode._enabled.reset(token)
     return captured
@@ -182,10 +165,13 @@ def _call_vjp(node, grads: list) -> list:
             in_grads[i] = None
             continue
         x = inputs[i]
-        shape = x.shape
+        if x.__class__ is _Freed:
+            shape, np_dtype = x.shape, x.np_dtype
+        else:
+            shape, np_dtype = x._data.shape, x._data.dtype
         if gi._data.shape != shape:
             gi = _sum_to(gi, shape)
-        if gi.dtype is not x.dtype:
+        if gi._data.dtype != np_dtype:
             gi = gi.to(x.dtype)
         in_grads[i] = gi
     return in_grads
@@ -222,19 +208,25 @@ def _accumulate_into_leaf(acc: AccumulateGrad, g, create_graph: bool, handed=Non
 
 def check_root(t, g):
     """PyTorch's checks on ``backward()``'s starting tensor and gradient."""
-    if not t.requires_grad:
+    if not t._requires_grad:
         raise AutogradError("element 0 of tensors does not require grad and does not have a "
                             "grad_fn")
     if g is None:
-        if t.numel() != 1:
+        data = t._data
+        if data.size != 1:
             raise AutogradError(f"grad can be implicitly created only for scalar outputs "
                                 f"(got a tensor of shape {list(t.shape)})")
-        from graphc.tensor import Tensor
-        return Tensor._wrap(t._device.xp.ones(t._data.shape, t._data.dtype), t._device)
+        return _ones_like_data(t)
     if tuple(g.shape) != tuple(t.shape):
         raise AutogradError(f"backward: Mismatch in shape: grad_output[0] has a shape of "
                             f"{list(g.shape)} and output[0] has a shape of {list(t.shape)}.")
     return g
+
+
+def _ones_like_data(t):
+    from graphc.tensor import Tensor
+    data = t._data
+    return Tensor._wrap(t._device.xp.ones(data.shape, data.dtype), t._device)
 
 
 def grad_edge(t):

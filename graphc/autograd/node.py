@@ -7,9 +7,11 @@ graph was freed) comes from the op's registry entry.
 """
 from __future__ import annotations
 
+import itertools
 import weakref
 
 from graphc.dtypes import _FROM_NP
+
 from graphc.errors import AutogradError
 
 
@@ -34,27 +36,34 @@ class RemovableHandle:
 
 
 class _Freed:
-    """Stands in for an input after the graph is freed: keeps shape/dtype for the driver."""
+    """Stands in for an input after the graph is freed: keeps what the driver and the rules
+    need (shape, dtype, device) without holding the array."""
 
-    __slots__ = ("shape", "dtype", "ndim", "device")
+    __slots__ = ("shape", "dtype", "np_dtype", "ndim", "device")
 
     def __init__(self, t) -> None:
         data = t._data
-        self.shape, self.ndim, self.device = data.shape, data.ndim, t._device
+        self.shape, self.np_dtype, self.ndim, self.device = data.shape, data.dtype, data.ndim, \
+            t._device
         self.dtype = _FROM_NP[data.dtype]
 
 
+_FREED = _Freed
 _NO_VERSIONS: list = []
+_next_seq = itertools.count().__next__
 
 
 class Node:
     """A recorded op application; ``next_functions`` point at the inputs' grad_fns."""
 
     __slots__ = ("inputs", "attrs", "next_functions", "_out", "_versions", "_freed",
-                 "_pre_hooks", "_post_hooks", "metadata", "__weakref__")
+                 "_pre_hooks", "_post_hooks", "_seq", "metadata", "__weakref__")
     op = None
 
     def __init__(self, inputs: tuple, attrs: dict, next_functions: tuple, out) -> None:
+        # Creation order: a node is always created after the nodes it depends on, so backward
+        # can run nodes in decreasing sequence number (PyTorch's sequence_nr).
+        self._seq = _next_seq()
         self.inputs = inputs
         self.attrs = attrs
         self.next_functions = next_functions
@@ -150,7 +159,11 @@ class Node:
         """Free saved values after a backward without retain_graph; keep shapes for the driver."""
         if not self._freed:
             self._freed = True
-            self.inputs = tuple([_Freed(t) if hasattr(t, "_vbox") else t for t in self.inputs])
+            # Intermediate tensors are dropped (their memory is what freeing is for); leaves
+            # stay, the caller holds them anyway.
+            self.inputs = tuple([_Freed(t) if t.__class__ is not _FREED and hasattr(t, "_vbox")
+                                 and (t.grad_fn is not None or not t._requires_grad) else t
+                                 for t in self.inputs])
             self._out = None
 
 
@@ -180,6 +193,7 @@ class AccumulateGrad:
     __slots__ = ("_leaf", "_pre_hooks", "_post_hooks", "metadata", "__weakref__")
     next_functions = ()
     op = None
+    _seq = -1  # sinks run after every node that can still send them a gradient
 
     def __init__(self, leaf) -> None:
         self._leaf = weakref.ref(leaf)

@@ -19,6 +19,7 @@ from graphc import dtypes as _dt
 from graphc.errors import DTypeError, GraphcValueError, ShapeError
 from graphc.ops.dispatch import apply
 from graphc.ops.elementwise import _out, exp, isnan, maximum, minimum, sign, where
+from graphc.ops import shape as _shape_ops
 from graphc.ops.registry import NONDIFF, OpDef, register
 from graphc.ops.shapes import reduced_shape, wrap_dim, wrap_dims
 from graphc.tensor import Tensor
@@ -58,7 +59,8 @@ def _keep(t, shape, dim, keepdim):
 def _unreduce(g, shape, dim, keepdim):
     """The gradient of a sum-like reduction: the output gradient spread over the reduced dims."""
     g = _keep(g, shape, dim, keepdim)
-    return g if tuple(g.shape) == tuple(shape) else g.expand(tuple(shape))
+    shape = tuple(shape)
+    return g if tuple(g.shape) == shape else apply(_shape_ops.EXPAND, g, shape=shape)
 
 
 def _quiet(xp):
