@@ -46,15 +46,9 @@ def eager_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=F
                      retain_graph=create_graph if retain_graph is None else retain_graph,
                      create_graph=create_graph)
         return
-    tensors = _as_tuple(tensors)
-    grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    roots, root_grads = [], []
-    for t, g in zip(tensors, grads):
-        g = check_root(t, g)
-        roots.append(grad_edge(t))
-        root_grads.append(g)
+    roots, root_grads = _roots(tensors, grad_tensors)
     if inputs is not None:
         inputs = _as_tuple(inputs)
         captured = _run_capture(roots, root_grads, inputs, retain_graph, create_graph, True)
@@ -67,6 +61,17 @@ def eager_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=F
                     x.grad = g if x.grad is None else x.grad + g
         return
     run_backward(roots, root_grads, retain_graph=retain_graph, create_graph=create_graph)
+
+
+def _roots(tensors, grads):
+    """The starting edges and gradients of a backward pass, checked as PyTorch checks them."""
+    tensors = _as_tuple(tensors)
+    grads = _as_tuple(grads) or (None,) * len(tensors)
+    roots, root_grads = [], []
+    for t, g in zip(tensors, grads):
+        root_grads.append(check_root(t, g))
+        roots.append(grad_edge(t))
+    return roots, root_grads
 
 
 def _run_capture(roots, root_grads, inputs, retain_graph, create_graph, allow_unused):
@@ -102,19 +107,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
 def eager_grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
                allow_unused=None, materialize_grads=False):
     """``grad`` on the eager graph (what ``grad`` does outside tracing)."""
-    outputs = _as_tuple(outputs)
-    single = not isinstance(inputs, (tuple, list))
     inputs = _as_tuple(inputs)
-    grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if retain_graph is None:
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
-    roots, root_grads = [], []
-    for t, g in zip(outputs, grads):
-        g = check_root(t, g)
-        roots.append(grad_edge(t))
-        root_grads.append(g)
+    roots, root_grads = _roots(outputs, grad_outputs)
     captured = _run_capture(roots, root_grads, inputs, retain_graph, create_graph, allow_unused)
     if materialize_grads:
         from graphc.ops.creation import zeros_like

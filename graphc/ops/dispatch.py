@@ -61,27 +61,15 @@ def apply(op, *args, **attrs):
         out = np.asarray(out)
     if out_dt is not None and out.dtype != out_dt.np:
         out = out.astype(out_dt.np)
-    result = _new(Tensor)
-    result._data = out
-    result._device = device
-    result._base = None
-    result.grad_fn = None
-    result._output_nr = 0
-    result.grad = None
-    result._accumulator = None
-    result._retains_grad = False
+    result = _wrap_tensor(out, device)
     if op.view:
         src = args[0]
         result._vbox = src._vbox
         result._base = src if src._base is None else src._base
-    else:
-        result._vbox = [0]
     if requires_grad and op.node_cls is not None and out.dtype.kind == "f" \
             and is_grad_enabled():
         result.grad_fn = op.node_cls(args, attrs, _edges(args), result)
         result._requires_grad = True
-    else:
-        result._requires_grad = False
     return result
 
 
@@ -189,4 +177,4 @@ def _explain_failure(op, args, attrs, err: Exception):
 
 from graphc.device import CPU as _CPU, as_device  # noqa: E402
 
-_new = object.__new__
+_wrap_tensor = Tensor._wrap
