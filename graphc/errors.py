@@ -55,6 +55,11 @@ class GraphcAssertionError(GraphcError, AssertionError):
     """Where PyTorch asserts (TensorDataset with tensors of different sizes)."""
 
 
+class GraphcRuntimeError(GraphcError, RuntimeError):
+    """A value an op cannot accept where PyTorch raises RuntimeError (one_hot class out of
+    range, a probability outside [0, 1])."""
+
+
 class AutogradError(GraphcError, RuntimeError):
     """Misuse of autograd: freed graphs, implicit non-scalar gradients, bad in-place edits."""
 

@@ -1,10 +1,18 @@
 """Shared fixtures: devices to parametrize over, and GPU tests that skip cleanly."""
 from __future__ import annotations
 
-import numpy as np
-import pytest
+import os
 
-import graphc
+# The suite runs one worker per core (pytest -n 2): a multi-threaded BLAS in each worker would
+# oversubscribe the cores and make small matrix products many times slower. Benchmarks (bench/)
+# keep the default threading.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import graphc  # noqa: E402
 
 
 def _gpu_ok() -> bool:

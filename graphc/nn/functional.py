@@ -192,6 +192,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         raise DTypeError(f"embedding: Expected tensor for argument #1 'indices' to have one of "
                          f"the following scalar types: Long, Int; but got "
                          f"{getattr(input, 'dtype', type(input).__name__)} instead")
+    if scale_grad_by_freq or sparse:
+        raise GraphcValueError("embedding: scale_grad_by_freq=True and sparse=True are not "
+                               "supported by graphc (gradients are dense and unscaled)")
     pidx = embedding_padding_idx(padding_idx, weight.shape[0])
     if max_norm is not None:
         _embedding_renorm_(weight, input, float(max_norm), float(norm_type))
@@ -387,7 +390,8 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def _class_shape(input: Tensor, class_dim: int, t: Tensor) -> tuple:
+def _class_shape(input: Tensor, class_dim: int) -> tuple:
+    """Shape that broadcasts a (C,) class weight against ``input`` along ``class_dim``."""
     shape = [1] * input.ndim
     shape[class_dim] = input.shape[class_dim]
     return tuple(shape)
@@ -413,7 +417,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             target = target * (1 - label_smoothing) + label_smoothing / n_classes
         prod = logp * target
         if weight is not None:
-            prod = prod * weight.reshape(_class_shape(input, class_dim, target))
+            prod = prod * weight.reshape(_class_shape(input, class_dim))
         if reduction == "none":
             return -prod.sum(class_dim)
         if reduction == "sum":
@@ -424,7 +428,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return nll
     ignored = target == ignore_index
     if weight is not None:
-        smooth = -(logp * weight.reshape(_class_shape(input, class_dim, target))).sum(class_dim)
+        smooth = -(logp * weight.reshape(_class_shape(input, class_dim))).sum(class_dim)
     else:
         smooth = -logp.sum(class_dim)
     smooth = _ops.where(ignored, 0.0, smooth)

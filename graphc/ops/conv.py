@@ -21,11 +21,6 @@ from graphc.ops.registry import OpDef, register
 from graphc.tensor import Tensor
 
 
-class ValueRuntimeError(GraphcValueError, RuntimeError):
-    """A bad *value* where PyTorch raises RuntimeError (class ids out of range, probabilities
-    outside [0, 1]). errors.py has no RuntimeError-flavoured value error; this fills the gap."""
-
-
 # -- argument helpers (shared by the nn family) -----------------------------------------------
 def ntuple(op: str, name: str, v, n: int = 2) -> tuple:
     """An int or a length-n sequence of ints as an n-tuple (PyTorch's ``_pair``)."""
@@ -289,18 +284,22 @@ def _weight_grad_vjp(v, g, x, out, needs, weight_shape, **geo):
     return dg, dx
 
 
+# All three ops are bilinear: each input is read only for the other one's gradient, so it is
+# saved (and version-checked) only when the other needs a gradient, as in PyTorch.
+_CROSS = {0: (1,), 1: (0,)}
 CONV2D = register(OpDef(
     name="conv2d", infer=_conv_infer, impl=_conv_impl, vjp=_conv_vjp,
-    grad_name="ConvolutionBackward0", saves=(0, 1), needs_mask=True,
+    grad_name="ConvolutionBackward0", saves=(0, 1), saves_for=_CROSS, needs_mask=True,
     doc="2-D cross-correlation (N, C, H, W) x (O, C/groups, kh, kw) [+ bias (O,)]."))
 CONV2D_WEIGHT_GRAD = register(OpDef(
     name="conv2d_weight_grad", infer=_weight_grad_infer, impl=_conv_weight_grad_impl,
     vjp=_weight_grad_vjp, grad_name="ConvolutionBackwardBackward0", saves=(0, 1),
-    needs_mask=True, doc="conv2d's weight gradient from (grad_output, input)."))
+    saves_for=_CROSS, needs_mask=True, doc="conv2d's weight gradient from (grad_output, input)."))
 CONV2D_INPUT_GRAD = register(OpDef(
     name="conv2d_input_grad", infer=_input_grad_infer, impl=_conv_input_grad_impl,
     vjp=_input_grad_vjp, grad_name="ConvolutionBackwardBackward1", saves=(0, 1),
-    needs_mask=True, doc="conv2d's input gradient (transposed conv) from (grad_output, weight)."))
+    saves_for=_CROSS, needs_mask=True,
+    doc="conv2d's input gradient (a transposed conv) from (grad_output, weight)."))
 
 
 # -- public functions ------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from graphc import dtypes as _dt
 from graphc.errors import (AutogradError, DTypeError, GraphcIndexError, GraphcValueError,
                            ShapeError)
 from graphc.ops.activation import softplus_tensor
-from graphc.ops.conv import ValueRuntimeError, checked, fill_out
+from graphc.errors import GraphcRuntimeError
+from graphc.ops.conv import checked, fill_out
 from graphc.ops.dispatch import apply
 from graphc.ops.elementwise import log, log1p, sigmoid, sign, where
 from graphc.ops.registry import OpDef, register
@@ -103,10 +104,10 @@ HUBER_LOSS = _pointwise_loss("huber_loss", _huber_elem,
 # -- binary cross entropy --------------------------------------------------------------------
 def _bce_impl(xp, x, t, w, reduction, out=None):
     if bool(((x < 0) | (x > 1)).any()):
-        raise ValueRuntimeError("binary_cross_entropy: all elements of input should be between 0 "
+        raise GraphcRuntimeError("binary_cross_entropy: all elements of input should be between 0 "
                              "and 1")
     if bool(((t < 0) | (t > 1)).any()):
-        raise ValueRuntimeError("binary_cross_entropy: all elements of target should be between 0 "
+        raise GraphcRuntimeError("binary_cross_entropy: all elements of target should be between 0 "
                              "and 1")
     with np.errstate(divide="ignore"):
         lx = xp.maximum(xp.log(x), -100)

@@ -15,7 +15,8 @@ from graphc.errors import DTypeError, GraphcIndexError, GraphcValueError, ShapeE
 from graphc.ops import activation as _activation, conv as _conv, loss as _loss  # noqa: F401
 from graphc.ops import norm as _norm, pool as _pool  # noqa: F401
 from graphc.ops.activation import celu, selu, threshold
-from graphc.ops.conv import ValueRuntimeError, checked, conv2d, conv_transpose2d, fill_out
+from graphc.errors import GraphcRuntimeError
+from graphc.ops.conv import checked, conv2d, conv_transpose2d, fill_out
 from graphc.ops.dispatch import apply
 from graphc.ops.norm import layer_norm
 from graphc.ops.pool import max_pool2d
@@ -118,9 +119,9 @@ def dropout_mask(input: Tensor, p: float, shape: tuple) -> Tensor:
 def _one_hot_impl(xp, t, num_classes, out=None):
     if t.size:
         if int(t.min()) < 0:
-            raise ValueRuntimeError("one_hot: Class values must be non-negative.")
+            raise GraphcRuntimeError("one_hot: Class values must be non-negative.")
         if int(t.max()) >= num_classes:
-            raise ValueRuntimeError("one_hot: Class values must be smaller than num_classes.")
+            raise GraphcRuntimeError("one_hot: Class values must be smaller than num_classes.")
     r = (xp.expand_dims(t, -1) == xp.arange(num_classes)).astype(np.int64)
     return fill_out(out, r)
 
@@ -281,6 +282,9 @@ def constant_pad_nd(input: Tensor, pad, value: float = 0) -> Tensor:
 def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """``torch.embedding(weight, indices)``; padding_idx=-1 means none, as in PyTorch's ATen op."""
+    if scale_grad_by_freq or sparse:
+        raise GraphcValueError("embedding: scale_grad_by_freq=True and sparse=True are not "
+                               "supported by graphc (gradients are dense and unscaled)")
     pidx = None if padding_idx is None or padding_idx < 0 else int(padding_idx)
     return checked(EMBEDDING, weight, indices, padding_idx=pidx)
 

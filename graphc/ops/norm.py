@@ -107,7 +107,7 @@ def _add(a, b):
 
 BATCH_NORM = register(OpDef(
     name="batch_norm", infer=_bn_infer, impl=_bn_impl, vjp=_bn_vjp, n_outputs=3,
-    saves=(0, 1), needs_mask=True, grad_name="NativeBatchNormBackward0",
+    saves=(0, 1), saves_for={1: (0,)}, needs_mask=True, grad_name="NativeBatchNormBackward0",
     doc="(x - mean) / sqrt(var + eps) * w + b over dims (0, 2, ...); returns y, mean, var."))
 
 
@@ -166,6 +166,7 @@ def _ln_vjp(g, x, w, b, out, needs, normalized_shape, eps):
 
 LAYER_NORM = register(OpDef(
     name="layer_norm", infer=_ln_infer, impl=_ln_impl, vjp=_ln_vjp, saves=(0, 1),
+    saves_for={1: (0,)},
     needs_mask=True, grad_name="NativeLayerNormBackward0",
     doc="Normalize over the trailing normalized_shape dims, then scale and shift."))
 

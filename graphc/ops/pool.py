@@ -86,7 +86,7 @@ def _maxpool_indices_impl(xp, x, kernel, stride, padding, dilation, ceil_mode, o
     has_nan = bool(xp.isnan(best).any())
     # The first offset in PyTorch's row-major scan that holds the maximum: count, per window,
     # the offsets passed before meeting it.
-    arg = xp.zeros(best.shape, np.uint8)
+    arg = xp.zeros(best.shape, np.uint8 if len(offs) <= 256 else np.int32)
     pending = None
     for k in range(len(offs) - 1):
         miss = planes[k] != best
@@ -109,8 +109,7 @@ def _gather_planes(xp, x, idx):
     xf = x.reshape(b, h * w)
     rows = xp.arange(b, dtype=np.int64).reshape(b, 1) * (h * w)
     flat = idx.reshape(b, -1) + rows
-    return xf.reshape(-1).take(flat.reshape(-1)).reshape(idx.shape) if xf.flags.c_contiguous \
-        else xp.take_along_axis(xf, idx.reshape(b, -1), axis=1).reshape(idx.shape)
+    return xp.ascontiguousarray(xf).reshape(-1).take(flat.reshape(-1)).reshape(idx.shape)
 
 
 def _maxpool_impl(xp, x, idx, overlap, out=None):

@@ -157,6 +157,7 @@ MAXPOOL_CASES = [
     ("ceil_pad", (1, 2, 6, 5), dict(kernel_size=2, stride=2, padding=1, ceil_mode=True)),
     ("overlap_dilation", (1, 2, 8, 9), dict(kernel_size=(2, 3), stride=1, dilation=(2, 1))),
     ("unbatched", (3, 6, 6), dict(kernel_size=2, stride=(2, 1))),
+    ("big_kernel", (1, 1, 20, 21), dict(kernel_size=17, stride=2)),
 ]
 
 
@@ -611,5 +612,7 @@ def test_other_errors():
     with pytest.raises(RuntimeError, match="'weight'"):
         GF.nll_loss(graphc.zeros(2, 3), graphc.tensor(I([0, 1])),
                     weight=graphc.ones(3, requires_grad=True))
+    with pytest.raises(ValueError, match="scale_grad_by_freq"):
+        GF.embedding(graphc.tensor(I([0])), graphc.zeros(5, 2), scale_grad_by_freq=True)
     with pytest.raises(ValueError, match="reduction"):
         GF.mse_loss(graphc.zeros(2), graphc.zeros(2), reduction="avg")
