@@ -78,13 +78,20 @@ class Node:
             saves_for = op.saves_for
             versions = []
             for i in saves:
-                t = inputs[i]
-                vbox = getattr(t, "_vbox", None)
-                if vbox is None or (saves_for is not None and i in saves_for and all(
-                        next_functions[j][0] is None for j in saves_for[i])):
+                vbox = getattr(inputs[i], "_vbox", None)
+                if vbox is None:
                     versions.append(-1)
-                else:
-                    versions.append(vbox[0])
+                    continue
+                if saves_for is not None:
+                    deps = saves_for.get(i)
+                    if deps is not None:
+                        for j in deps:
+                            if next_functions[j][0] is not None:
+                                break
+                        else:  # nobody that reads it needs a gradient
+                            versions.append(-1)
+                            continue
+                versions.append(vbox[0])
             self._versions = versions
         else:
             self._versions = _NO_VERSIONS

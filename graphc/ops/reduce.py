@@ -120,7 +120,8 @@ def _sum_impl(xp, x, dim=None, keepdim=False, dtype=None, out=None):
             return r
         out[...] = r
         return out
-    return xp.sum(x, axis=_axis(dim, x), keepdims=keepdim, dtype=_np_dtype(x, dtype), out=out)
+    # The array method (same on NumPy and CuPy) skips np.sum's Python-level dispatch.
+    return x.sum(axis=_axis(dim, x), keepdims=keepdim, dtype=_np_dtype(x, dtype), out=out)
 
 
 def _sum_vjp(g, x, out, dim=None, keepdim=False, dtype=None):
@@ -132,7 +133,7 @@ SUM_DIM = _reduction("sum_dim", _sum_impl, _sum_vjp, _int_to_long, grad_name="Su
 
 
 def _mean_impl(xp, x, dim=None, keepdim=False, dtype=None, out=None):
-    return xp.mean(x, axis=_axis(dim, x), keepdims=keepdim,
+    return x.mean(axis=_axis(dim, x), keepdims=keepdim,
                    dtype=None if dtype is None else dtype.np, out=out)
 
 
@@ -153,7 +154,7 @@ MEAN_DIM = _reduction("mean_dim", _mean_impl, _mean_vjp, _mean_dtype, grad_name=
 
 
 def _prod_impl(xp, x, dim=None, keepdim=False, dtype=None, out=None):
-    return xp.prod(x, axis=_axis(dim, x), keepdims=keepdim, dtype=_np_dtype(x, dtype), out=out)
+    return x.prod(axis=_axis(dim, x), keepdims=keepdim, dtype=_np_dtype(x, dtype), out=out)
 
 
 def _prod_vjp(g, x, out, dim=None, keepdim=False, dtype=None):
