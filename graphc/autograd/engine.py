@@ -81,7 +81,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     """
     needed = _needed([n for n, _ in roots], {n for n, _ in capture}) if capture else None
     captured = [None] * (len(capture) if capture else 0)
-    handed = {id(g._data) for g in root_grads}  # arrays a leaf must not adopt without copying
+    # Memory a leaf must not adopt without copying: the caller's gradients (and their bases).
+    handed = {id(g._data) for g in root_grads} | {id(g._data.base) for g in root_grads}
     buffers: dict = {}
     heap: list = []
     direct_leaves = accumulate and not capture
@@ -177,13 +178,28 @@ def _call_vjp(node, grads: list) -> list:
     return in_grads
 
 
+def _memory_root(arr):
+    """The array owning ``arr``'s memory, when ``arr`` views all of it (e.g. ``g.mT``)."""
+    base = arr.base
+    if base is None:
+        return arr
+    if base.base is None and base.size == arr.size:
+        return base
+    return None
+
+
 def _owns_fresh_memory(arr, handed: set) -> bool:
-    """True when ``arr`` can become a leaf's ``.grad`` without a copy: it owns its memory, is
-    writable and contiguous, and no other leaf (nor the caller's ``gradient=``) holds it."""
-    if arr.base is not None or id(arr) in handed:
+    """True when ``arr`` can become a leaf's ``.grad`` without a copy: its memory was freshly
+    computed, is writable and contiguous, and no other leaf (nor the caller's ``gradient=``)
+    holds it. Adopting it records the memory in ``handed``."""
+    root = _memory_root(arr)
+    if root is None or id(root) in handed:
         return False
     flags = arr.flags
-    return flags.c_contiguous and getattr(flags, "writeable", True)
+    if flags.c_contiguous and getattr(flags, "writeable", True):
+        handed.add(id(root))
+        return True
+    return False
 
 
 def _accumulate_into_leaf(acc: AccumulateGrad, g, create_graph: bool, handed=None) -> None:
@@ -194,7 +210,6 @@ def _accumulate_into_leaf(acc: AccumulateGrad, g, create_graph: bool, handed=Non
         if create_graph:
             leaf.grad = g
         elif handed is not None and _owns_fresh_memory(g._data, handed):
-            handed.add(id(g._data))
             leaf.grad = g.detach()
         else:
             # A copy, so the stored grad never aliases another leaf's grad or `gradient=`.

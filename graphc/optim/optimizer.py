@@ -12,6 +12,8 @@ counter is bumped once per step, which keeps autograd's saved-tensor checks hone
 """
 from __future__ import annotations
 
+import numpy as _np
+
 import copy
 from collections import defaultdict
 from typing import Any, Callable, Iterable
@@ -83,6 +85,7 @@ class Optimizer:
                                 "of Tensors or dicts, but got " + _typename(params))
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
+        self._scratch: dict = {}
         try:
             groups = list(params)
         except TypeError:
@@ -94,6 +97,16 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
+
+    def scratch_like(self, array):
+        """A reusable temporary shaped like ``array`` (one per shape, dtype and device), so
+        each step does not allocate — and page-fault in — fresh parameter-sized memory."""
+        key = (array.shape, array.dtype, type(array))
+        buf = self._scratch.get(key)
+        if buf is None:
+            buf = self._scratch[key] = type(array)(array.shape, array.dtype) \
+                if type(array) is not _np.ndarray else _np.empty_like(array)
+        return buf
 
     # -- parameter groups ------------------------------------------------------------------
     def add_param_group(self, param_group: dict[str, Any]) -> None:

@@ -71,7 +71,7 @@ class SGD(Optimizer):
             if owned:
                 g *= lr
             else:
-                g = g * lr
+                g = xp.multiply(g, lr, out=self.scratch_like(g))
             d -= g
             p._vbox[0] += 1
 
