@@ -348,3 +348,20 @@ LOSS = [
 ]
 
 SPECS = CONV + POOL + ACT + NORM + MISC + LOSS
+
+
+def _gelu_grad(approximate):
+    """d(sum(gelu(x) * w))/dx with create_graph: reaches gelu_backward and its own vjp."""
+    def fn(m, x, w):
+        with m.enable_grad():
+            xr = x if x.requires_grad else x.detach().requires_grad_()
+            y = m.nn.functional.gelu(xr, approximate=approximate)
+            (g,) = m.autograd.grad((y * w).sum(), xr, create_graph=True)
+        return g
+    return fn
+
+
+SPECS += [
+    OpSpec("gelu_tanh_grad", _gelu_grad("tanh"), [(3, 4), (3, 4)], None),
+    OpSpec("gelu_erf_grad", _gelu_grad("none"), [(3, 4), (3, 4)], None),
+]
