@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from heapq import heappop, heappush
 
+import numpy as np
+
 from graphc.autograd import grad_mode
 from graphc.autograd.node import AccumulateGrad, _Freed
 from graphc.errors import AutogradError
@@ -79,10 +81,16 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     ``capture`` maps (node, output_nr) -> slot index for ``autograd.grad``: gradients arriving
     there are returned instead of accumulated into leaves.
     """
+    if len(roots) == 1 and accumulate and not capture and not create_graph:
+        if _backward_into_leaves(roots[0][0], root_grads[0], retain_graph):
+            return []
     needed = _needed([n for n, _ in roots], {n for n, _ in capture}) if capture else None
     captured = [None] * (len(capture) if capture else 0)
     # Memory a leaf must not adopt without copying: the caller's gradients (and their bases).
-    handed = {id(g._data) for g in root_grads} | {id(g._data.base) for g in root_grads}
+    handed = set()
+    for g in root_grads:
+        handed.add(id(g._data))
+        handed.add(id(g._data.base))
     buffers: dict = {}
     heap: list = []
     direct_leaves = accumulate and not capture
@@ -144,6 +152,30 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     return captured
 
 
+def _backward_into_leaves(node, g, retain_graph: bool) -> bool:
+    """The common last step of a backward (a compiled function's single node, or ``w*x`` on
+    leaves): one hook-free node whose inputs are all hook-free leaves. Runs it directly, with
+    no scheduling; returns False (nothing done) when the graph has any other shape."""
+    if node is None or node.__class__ is AccumulateGrad or node._pre_hooks or node._post_hooks \
+            or node.op.n_outputs != 1:
+        return False
+    for child, _ in node.next_functions:
+        if child is not None and (child.__class__ is not AccumulateGrad or child._pre_hooks):
+            return False
+    token = grad_mode._enabled.set(False)
+    try:
+        in_grads = _call_vjp(node, [g])
+    finally:
+        grad_mode._enabled.reset(token)
+    if not retain_graph:
+        node.release()
+    handed = {id(g._data), id(g._data.base)}
+    for (child, _), gi in zip(node.next_functions, in_grads):
+        if child is not None and gi is not None:
+            _accumulate_into_leaf(child, gi, False, handed)
+    return True
+
+
 def _n_outputs(node) -> int:
     op = node.op
     return op.n_outputs if op is not None else 1
@@ -160,6 +192,8 @@ def _call_vjp(node, grads: list) -> list:
     else:
         res = op.vjp(g, *inputs, out=out, **node.attrs)
     in_grads = list(res)
+    if op.exact_grads:
+        return in_grads
     edges = node.next_functions
     for i, gi in enumerate(in_grads):
         if gi is None or edges[i][0] is None:
@@ -210,7 +244,8 @@ def _accumulate_into_leaf(acc: AccumulateGrad, g, create_graph: bool, handed=Non
         if create_graph:
             leaf.grad = g
         elif handed is not None and _owns_fresh_memory(g._data, handed):
-            leaf.grad = g.detach()
+            # Gradients computed without grad mode carry no history: store the tensor itself.
+            leaf.grad = g if g.grad_fn is None and not g._requires_grad else g.detach()
         else:
             # A copy, so the stored grad never aliases another leaf's grad or `gradient=`.
             leaf.grad = g.detach().clone()
@@ -238,10 +273,20 @@ def check_root(t, g):
     return g
 
 
+_SCALAR_ONES: dict = {}
+
+
 def _ones_like_data(t):
+    """The implicit gradient of a scalar output: a fresh array of one (copied from a cache, as
+    np.ones is slow for the common 0-d case)."""
     from graphc.tensor import Tensor
-    data = t._data
-    return Tensor._wrap(t._device.xp.ones(data.shape, data.dtype), t._device)
+    data, dev = t._data, t._device
+    if data.ndim == 0 and dev.type == "cpu":
+        one = _SCALAR_ONES.get(data.dtype)
+        if one is None:
+            one = _SCALAR_ONES[data.dtype] = np.ones((), data.dtype)
+        return Tensor._wrap(one.copy(), dev)
+    return Tensor._wrap(dev.xp.ones(data.shape, data.dtype), dev)
 
 
 def grad_edge(t):

@@ -33,6 +33,7 @@ class _FunctionOp:
     saves = ()
     saves_out = False
     needs_mask = False
+    exact_grads = False
 
     def __init__(self, cls, ctx, n_outputs) -> None:
         self.cls, self.ctx, self.n_outputs = cls, ctx, n_outputs

@@ -51,6 +51,8 @@ def _ufunc(fname: str, quiet: bool = False):
     else:
         def impl(xp, *args, out=None):
             return getattr(xp, fname)(*args, out=out)
+        # Generated code (runtime/executor) calls the ufunc itself: same arguments, no wrapper.
+        impl.bind = lambda xp: getattr(xp, fname)
     impl.__name__ = fname
     return impl
 

@@ -25,6 +25,8 @@ pass and the runtime can never disagree about an op:
 * ``view``: the (first) output aliases input 0's storage and version counter.
 * ``needs_mask``: the vjp takes ``needs=(bool, …)`` saying which inputs want a gradient, so
   costly rules (matmul, conv) skip work nobody asked for.
+* ``exact_grads``: the vjp already returns gradients in each input's shape and dtype, so the
+  driver skips its un-broadcasting checks (compiled backward programs do).
 * ``moves_device``: the output lives on ``attrs['device']`` (``to``), not on the inputs' device.
 * ``n_outputs``: ops with several outputs (``max(dim)`` -> values, indices) return a tuple;
   the vjp then receives a list of output gradients (``None`` where none flowed).
@@ -55,6 +57,7 @@ class OpDef:
     n_outputs: int = 1
     needs_mask: bool = False
     moves_device: bool = False
+    exact_grads: bool = False
     doc: str = ""
     node_cls: type | None = field(default=None, repr=False)
 

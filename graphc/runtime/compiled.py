@@ -10,9 +10,10 @@ replays the joint graph through eager ops so the gradient is itself differentiab
 from __future__ import annotations
 
 from graphc.autograd.grad_mode import is_grad_enabled
-from graphc.autograd.node import Node
+from graphc.autograd.node import Node, _next_seq
 from graphc.errors import AutogradError
 from graphc.ir.pytree import LEAF, unflatten
+from graphc.ops.dispatch import _edges
 from graphc.ops.inplace import write_data
 from graphc.runtime.executor import Program
 from graphc.runtime.interpreter import replay
@@ -203,6 +204,7 @@ class CompiledFunctionBackward(Node):
     saves_for = None
     saves_out = False
     needs_mask = False
+    exact_grads = True  # the backward program yields each input's shape and dtype
     _entry: CompiledEntry = None
     _metas: tuple = ()
     n_outputs = 1
@@ -218,22 +220,17 @@ class CompiledFunctionBackward(Node):
         entry = self._entry
         self._saved = saved
         self._all = inputs
-        edges = []
-        for i in entry.wrt:
-            t = inputs[i]
-            fn = t.grad_fn
-            if fn is None:
-                acc = t._accumulator
-                edges.append((acc if acc is not None else t._get_accumulator(), 0))
-            else:
-                edges.append((fn, t._output_nr))
-        Node.__init__(self, self._metas, _NO_ATTRS, tuple(edges), None)
-        checks = ()
-        for p in entry.check_positions:
-            t = inputs[p]
-            checks += ((t, t._vbox[0]),)
-        for p in entry.check_outputs:
-            checks += ((results[p], results[p]._vbox[0]),)
+        # Plain slot writes instead of Node.__init__: this node has no op entry to consult.
+        self._seq = _next_seq()
+        self.inputs = self._metas
+        self.attrs = _NO_ATTRS
+        self.next_functions = _edges([inputs[i] for i in entry.wrt])
+        self._freed = False
+        self._pre_hooks = self._post_hooks = self._out = None
+        self._versions = ()
+        checks = [(inputs[p], inputs[p]._vbox[0]) for p in entry.check_positions]
+        if entry.check_outputs:
+            checks += [(results[p], results[p]._vbox[0]) for p in entry.check_outputs]
         self._checks = checks
 
     @property

@@ -106,7 +106,12 @@ def generate_source(graph: Graph, fixups=frozenset(), fname: str | None = None) 
             else:
                 g[f"_a{k}_{key}"] = val
                 args.append(f"{key}=_a{k}_{key}")
-        g[f"_k{k}"] = n.op.impl
+        kernel = n.op.impl
+        bind = getattr(kernel, "bind", None)
+        if bind is not None:  # the kernel offers a direct callable for this array module
+            kernel = bind(g[args[0]])
+            args = args[1:]
+        g[f"_k{k}"] = kernel
         lhs = ", ".join(names[o] for o in n.outputs)
         if n.op.n_outputs > 1:
             lhs += ","
