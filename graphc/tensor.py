@@ -310,7 +310,7 @@ class Tensor:
     # -- printing ---------------------------------------------------------------------------
     def __repr__(self, *, tensor_contents=None) -> str:
         from graphc._formatting import format_tensor
-        if not isinstance(self._data, (np.ndarray,)) and self._device.type == "cpu":
+        if not hasattr(self._data, "strides"):  # a traced value: no data to show
             return f"tensor(<symbolic {self._data}>)"
         suffixes = []
         if self._device.type != "cpu":
