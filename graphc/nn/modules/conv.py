@@ -2,13 +2,11 @@
 groups, bias and padding_mode; weight (out, in/groups, kh, kw), Kaiming-uniform default."""
 from __future__ import annotations
 
-import math
 
 from graphc.errors import GraphcValueError
 from graphc.nn import functional as F
-from graphc.nn import init
 from graphc.nn.module import Module
-from graphc.nn.modules._utils import _pair, factory_kwargs
+from graphc.nn.modules._utils import _pair, factory_kwargs, reset_weight_and_bias_
 from graphc.nn.parameter import Parameter
 from graphc.ops.creation import empty
 from graphc.tensor import Tensor
@@ -75,13 +73,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Kaiming-uniform weight with a=sqrt(5); bias U(±1/sqrt(fan_in)), as PyTorch."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

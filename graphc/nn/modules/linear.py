@@ -1,12 +1,10 @@
 """``Linear``: y = x Wᵀ + b, with PyTorch's default initialization."""
 from __future__ import annotations
 
-import math
 
 from graphc.nn import functional as F
-from graphc.nn import init
 from graphc.nn.module import Module
-from graphc.nn.modules._utils import factory_kwargs
+from graphc.nn.modules._utils import factory_kwargs, reset_weight_and_bias_
 from graphc.nn.parameter import Parameter
 from graphc.ops.creation import empty
 from graphc.tensor import Tensor
@@ -29,12 +27,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Kaiming-uniform weight with a=sqrt(5), i.e. U(±1/sqrt(fan_in)); bias alike."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)
