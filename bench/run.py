@@ -28,7 +28,7 @@ import argparse  # noqa: E402
 import datetime  # noqa: E402
 import importlib  # noqa: E402
 
-from bench.harness import format_table, machine_details, peak_rss_mb
+from bench.harness import format_table, machine_details, peak_rss_mb  # noqa: E402
 
 WORKLOADS = ["w1_tiny_ops", "w2_elementwise", "w3_mlp", "w4_lenet", "w5_compile_latency"]
 

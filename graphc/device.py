@@ -22,7 +22,8 @@ class device:
             type, _, idx = type.partition(":")
             index = int(idx)
         if type not in ("cpu", "cuda"):
-            raise DeviceError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+            raise DeviceError(f"Expected one of cpu, cuda device type at start of device "
+                              f"string: {type}")
         if type == "cuda" and index is None:
             index = 0
         self.type = type

@@ -148,7 +148,7 @@ _promote_cache: dict = {}
 
 
 def result_type_key(key: tuple) -> dtype:
-    """Promotion over operands described as (dtype, tier); tier 0 dimensioned, 1 zero-dim, 2 scalar."""
+    """Promotion over operands given as (dtype, tier): tier 0 dimensioned, 1 zero-dim, 2 scalar."""
     out = _promote_cache.get(key)
     if out is not None:
         return out
@@ -192,7 +192,8 @@ class finfo:
     def __init__(self, d: dtype | None = None) -> None:
         d = as_dtype(d) if d is not None else _default_float
         fi = np.finfo(d.np)
-        self.bits, self.eps, self.max, self.min = fi.bits, float(fi.eps), float(fi.max), float(fi.min)
+        self.bits, self.eps = fi.bits, float(fi.eps)
+        self.max, self.min = float(fi.max), float(fi.min)
         self.tiny = self.smallest_normal = float(fi.tiny)
         self.resolution, self.dtype = float(fi.resolution), d.name
 

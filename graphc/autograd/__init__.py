@@ -12,14 +12,7 @@ from graphc.ops.dispatch import active_tracer as _tracer_var
 
 def _active_tracer():
     """The tracer of an enclosing graphc.trace/compile (None in eager mode)."""
-    global _tracer_get
-    if _tracer_get is None:
-        from graphc.ops.dispatch import active_tracer
-        _tracer_get = active_tracer.get
-    return _tracer_get()
-
-
-_tracer_get = None
+    return _tracer_var.get()
 
 
 def _as_tuple(x):

@@ -61,7 +61,8 @@ class _FunctionNode(Node):
 
 
 class Function:
-    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; call ``apply``."""
+    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; call
+    ``apply``."""
 
     @staticmethod
     def forward(ctx, *args, **kwargs):

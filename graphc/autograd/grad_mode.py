@@ -54,7 +54,7 @@ class inference_mode(no_grad):
 
 
 class set_grad_enabled(_GradMode):
-    """``set_grad_enabled(False)``: takes effect at once, and restores on exit when used in ``with``."""
+    """``set_grad_enabled(False)``: takes effect at once; restores on exit when used in ``with``."""
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)

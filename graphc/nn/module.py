@@ -14,7 +14,8 @@ from typing import Any
 from graphc import dtypes as _dt
 from graphc.autograd.grad_mode import no_grad
 from graphc.autograd.node import RemovableHandle
-from graphc.errors import (ArgumentError, CheckpointError, GraphcAttributeError, GraphcKeyError, GraphcNotImplementedError, GraphcValueError)
+from graphc.errors import (ArgumentError, CheckpointError, GraphcAttributeError, GraphcKeyError,
+                           GraphcNotImplementedError, GraphcValueError)
 from graphc.nn.parameter import Parameter
 from graphc.tensor import Tensor
 

@@ -14,7 +14,7 @@ import sympy as sp
 from graphc.errors import DTypeError, GraphcValueError
 from graphc.ops.conv import fill_out
 from graphc.ops.dispatch import apply
-from graphc.ops.elementwise import _erf_impl, erf, exp, sigmoid, tanh, where
+from graphc.ops.elementwise import _erf_impl, exp, sigmoid, tanh, where
 from graphc.ops.registry import OpDef, register
 from graphc.tensor import Tensor
 

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from graphc import dtypes as _dt
-from graphc.device import CPU, as_device
+from graphc.device import as_device
 from graphc.errors import ArgumentError, GraphcValueError
 from graphc.ops.shapes import as_shape
 from graphc.tensor import Tensor
@@ -137,7 +137,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """Like ``tensor`` but shares memory with a tensor or NumPy array when no conversion is needed."""
+    """Like ``tensor``, but shares memory with a tensor or array when no conversion is needed."""
     if isinstance(data, Tensor):
         return data.to(dtype=dtype, device=device)
     if isinstance(data, np.ndarray) and (dtype is None or _dt.as_dtype(dtype).np == data.dtype) \

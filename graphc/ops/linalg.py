@@ -400,7 +400,7 @@ EINSUM = _gemm("einsum", _einsum_infer, _einsum_impl, _einsum_vjp, saves=(0,))
 
 
 def einsum(equation: str, *operands):
-    """Einstein summation (``'bij,bjk->bik'``, ``...`` allowed); NumPy picks the contraction order."""
+    """Einstein summation (``'bij,bjk->bik'``, ``...`` allowed); NumPy picks the order."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     _tensors("einsum", *operands)

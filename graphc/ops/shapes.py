@@ -48,7 +48,7 @@ def wrap_dim(op: str, dim: int, ndim: int) -> int:
 
 
 def wrap_dims(op: str, dims, ndim: int) -> tuple | None:
-    """Normalize a reduction's ``dim`` (None, int or sequence) to a sorted tuple, or None for all."""
+    """A reduction's ``dim`` (None, int or sequence) as a sorted tuple, or None for all."""
     if dims is None:
         return None
     if isinstance(dims, int):

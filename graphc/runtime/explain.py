@@ -70,7 +70,9 @@ def explain(fn, args: tuple, kwargs: dict) -> ExplainReport:
     note, policy = "", None
     if grad_on and not any_rg:
         note = "(no input requires grad: differentiating w.r.t. every floating tensor argument)"
-        policy = lambda i, x: x.dtype.is_floating_point
+
+        def policy(i, x):
+            return x.dtype.is_floating_point
     entry = build_entry(fn, name, args, kwargs, module=module,
                         sig_fn=getattr(fn, "forward", fn) if module is not None else fn,
                         grad_policy=policy)

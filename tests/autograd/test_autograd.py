@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import graphc
-from graphc.errors import AutogradError, DTypeError, GraphcError
+from graphc.errors import DTypeError, GraphcError
 
 
 def t(data, **kw):

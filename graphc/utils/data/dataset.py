@@ -49,8 +49,8 @@ class TensorDataset(Dataset):
         n = tensors[0].shape[0]
         if any(t.shape[0] != n for t in tensors):
             shapes = ", ".join(str(list(t.shape)) for t in tensors)
-            raise GraphcAssertionError(f"Size mismatch between tensors: TensorDataset needs the same "
-                             f"first dimension, got shapes {shapes}")
+            raise GraphcAssertionError(f"Size mismatch between tensors: TensorDataset needs "
+                                       f"the same first dimension, got shapes {shapes}")
         self.tensors = tensors
 
     def __getitem__(self, index):
