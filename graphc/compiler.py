@@ -102,7 +102,14 @@ def _mutation_positions(tracer, muts) -> list:
 
 
 def trace(fn, *args, **kwargs) -> Graph:
-    """Trace ``fn`` on example arguments (Tensors or ``TensorSpec``s) and return its graph."""
+    """Trace ``fn`` on example arguments (Tensors or ``TensorSpec``s) and return its graph.
+
+    ``graphc.trace(matrix)`` with a tensor is PyTorch's ``torch.trace`` (sum of the diagonal):
+    a tensor is never a function to trace, so the two meanings cannot collide.
+    """
+    if isinstance(fn, Tensor):
+        from graphc.ops.matrix import trace as matrix_trace
+        return matrix_trace(fn, *args, **kwargs)
     grad_on = is_grad_enabled()
     module = fn if _is_module(fn) else None
     tr = trace_call(fn, _name_of(type(fn) if module is not None else fn), args, kwargs,

@@ -160,6 +160,19 @@ def result_type_key(key: tuple) -> dtype:
     return out
 
 
+def promotion(mode: str, key: tuple) -> tuple:
+    """(compute dtype, output dtype) of an elementwise op with promotion ``mode`` ("same",
+    "float", "compare") over operands described as in ``result_type_key``. The one rule both
+    eager dispatch and generated code follow."""
+    common = result_type_key(key)
+    if mode == "float":
+        common = to_float(common)
+        return common, common
+    if mode == "compare":
+        return common, bool_
+    return common, common
+
+
 def result_type(*operands) -> dtype:
     """The dtype PyTorch gives an elementwise op over tensors and Python scalars."""
     key = []

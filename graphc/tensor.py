@@ -1001,6 +1001,321 @@ class Tensor:
     def random_(self, low=0, high=None, *, generator=None):
         return _F.random_(self, low, high, generator=generator)
 
+    # more elementwise math (graphc/ops/pointwise.py)
+    def asin(self):
+        return _F.asin(self)
+
+    arcsin = asin
+
+    def acos(self):
+        return _F.acos(self)
+
+    arccos = acos
+
+    def atan(self):
+        return _F.atan(self)
+
+    arctan = atan
+
+    def sinh(self):
+        return _F.sinh(self)
+
+    def cosh(self):
+        return _F.cosh(self)
+
+    def asinh(self):
+        return _F.asinh(self)
+
+    arcsinh = asinh
+
+    def acosh(self):
+        return _F.acosh(self)
+
+    arccosh = acosh
+
+    def atanh(self):
+        return _F.atanh(self)
+
+    arctanh = atanh
+
+    def exp2(self):
+        return _F.exp2(self)
+
+    def frac(self):
+        return _F.frac(self)
+
+    def sinc(self):
+        return _F.sinc(self)
+
+    def deg2rad(self):
+        return _F.deg2rad(self)
+
+    def rad2deg(self):
+        return _F.rad2deg(self)
+
+    def atan2(self, other):
+        return _F.atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return _F.hypot(self, other)
+
+    def logaddexp(self, other):
+        return _F.logaddexp(self, other)
+
+    def xlogy(self, other):
+        return _F.xlogy(self, other)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _F.nan_to_num(self, nan, posinf, neginf)
+
+    # their in-place forms, and those of older unary ops
+    def asin_(self):
+        return _F.inplace(self, _F.asin)
+
+    arcsin_ = asin_
+
+    def acos_(self):
+        return _F.inplace(self, _F.acos)
+
+    arccos_ = acos_
+
+    def atan_(self):
+        return _F.inplace(self, _F.atan)
+
+    arctan_ = atan_
+
+    def sinh_(self):
+        return _F.inplace(self, _F.sinh)
+
+    def cosh_(self):
+        return _F.inplace(self, _F.cosh)
+
+    def asinh_(self):
+        return _F.inplace(self, _F.asinh)
+
+    arcsinh_ = asinh_
+
+    def acosh_(self):
+        return _F.inplace(self, _F.acosh)
+
+    arccosh_ = acosh_
+
+    def atanh_(self):
+        return _F.inplace(self, _F.atanh)
+
+    arctanh_ = atanh_
+
+    def exp2_(self):
+        return _F.inplace(self, _F.exp2)
+
+    def frac_(self):
+        return _F.inplace(self, _F.frac)
+
+    def sinc_(self):
+        return _F.inplace(self, _F.sinc)
+
+    def deg2rad_(self):
+        return _F.inplace(self, _F.deg2rad)
+
+    def rad2deg_(self):
+        return _F.inplace(self, _F.rad2deg)
+
+    def atan2_(self, other):
+        return _F.inplace(self, _F.atan2, other)
+
+    arctan2_ = atan2_
+
+    def hypot_(self, other):
+        return _F.inplace(self, _F.hypot, other)
+
+    def xlogy_(self, other):
+        return _F.inplace(self, _F.xlogy, other)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return _F.inplace(self, _F.nan_to_num, nan, posinf, neginf)
+
+    def floor_(self):
+        return _F.inplace(self, _F.floor)
+
+    def ceil_(self):
+        return _F.inplace(self, _F.ceil)
+
+    def round_(self, decimals: int = 0):
+        return _F.inplace(self, _F.round, decimals=decimals)
+
+    def trunc_(self):
+        return _F.inplace(self, _F.trunc)
+
+    fix_ = trunc_
+
+    def log_(self):
+        return _F.inplace(self, _F.log)
+
+    def log1p_(self):
+        return _F.inplace(self, _F.log1p)
+
+    def log2_(self):
+        return _F.inplace(self, _F.log2)
+
+    def log10_(self):
+        return _F.inplace(self, _F.log10)
+
+    def expm1_(self):
+        return _F.inplace(self, _F.expm1)
+
+    def sin_(self):
+        return _F.inplace(self, _F.sin)
+
+    def cos_(self):
+        return _F.inplace(self, _F.cos)
+
+    def tan_(self):
+        return _F.inplace(self, _F.tan)
+
+    def rsqrt_(self):
+        return _F.inplace(self, _F.rsqrt)
+
+    def reciprocal_(self):
+        return _F.inplace(self, _F.reciprocal)
+
+    def sign_(self):
+        return _F.inplace(self, _F.sign)
+
+    def clamp_min_(self, min):
+        return _F.inplace(self, _F.clamp_min, min)
+
+    def clamp_max_(self, max):
+        return _F.inplace(self, _F.clamp_max, max)
+
+    # matrix structure and rearranging (graphc/ops/matrix.py, rearrange.py)
+    def tril(self, diagonal=0):
+        return _F.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _F.triu(self, diagonal)
+
+    def tril_(self, diagonal=0):
+        return _F.inplace(self, _F.tril, diagonal)
+
+    def triu_(self, diagonal=0):
+        return _F.inplace(self, _F.triu, diagonal)
+
+    def diag(self, diagonal=0):
+        return _F.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return _F.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self):
+        return _F.matrix.trace(self)
+
+    def kron(self, other):
+        return _F.kron(self, other)
+
+    def cross(self, other, dim=None):
+        return _F.cross(self, other, dim)
+
+    def take(self, index):
+        return _F.take(self, index)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return _F.diff(self, n, dim, prepend, append)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return _F.rot90(self, k, dims)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return _F.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def sum_to_size(self, *size):
+        return _F.rearrange.sum_to_size(self, *size)
+
+    def type_as(self, other):
+        return _F.to_copy(self, dtype=other.dtype, device=other.device)
+
+    @property
+    def H(self) -> Tensor:
+        """Conjugate transpose of a matrix (the transpose: graphc has no complex dtypes)."""
+        if self.ndim != 2:
+            raise ShapeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                             f"{self.ndim}-D tensor.")
+        return _F.transpose(self, 0, 1)
+
+    @property
+    def mH(self) -> Tensor:
+        if self.ndim < 2:
+            raise ShapeError(f"tensor.mH is only supported on matrices or batches of matrices. "
+                             f"Got {self.ndim}-D tensor.")
+        return _F.transpose(self, -2, -1)
+
+    def adjoint(self):
+        return self.mH
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel() * self.dtype.itemsize
+
+    # order statistics and scans (graphc/ops/order.py, sorting.py)
+    def cumprod(self, dim, *, dtype=None):
+        return _F.cumprod(self, dim, dtype=dtype)
+
+    def cumprod_(self, dim, *, dtype=None):
+        return _F.inplace(self, _F.cumprod, dim, dtype=dtype)
+
+    def count_nonzero(self, dim=None):
+        return _F.count_nonzero(self, dim)
+
+    def median(self, dim=None, keepdim=False):
+        return _F.median(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return _F.mode(self, dim, keepdim)
+
+    def cummax(self, dim):
+        return _F.cummax(self, dim)
+
+    def cummin(self, dim):
+        return _F.cummin(self, dim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _F.unique(self, sorted, return_inverse, return_counts, dim)
+
+    # in-place shape changes, fill_diagonal_, random fills (graphc/ops/inplace_extra.py)
+    def squeeze_(self, dim=None):
+        return _F.inplace_extra.squeeze_(self, dim)
+
+    def unsqueeze_(self, dim):
+        return _F.inplace_extra.unsqueeze_(self, dim)
+
+    def t_(self):
+        return _F.inplace_extra.t_(self)
+
+    def transpose_(self, dim0, dim1):
+        return _F.inplace_extra.transpose_(self, dim0, dim1)
+
+    swapaxes_ = swapdims_ = transpose_
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        return _F.inplace_extra.fill_diagonal_(self, fill_value, wrap)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return _F.inplace_extra.exponential_(self, lambd, generator=generator)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        return _F.inplace_extra.log_normal_(self, mean, std, generator=generator)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        return _F.inplace_extra.cauchy_(self, median, sigma, generator=generator)
+
+    def geometric_(self, p, *, generator=None):
+        return _F.inplace_extra.geometric_(self, p, generator=generator)
+
 
 def _rebuild_tensor(array, device, requires_grad, cls=None):
     t = (cls or Tensor)._wrap(array)

@@ -1,7 +1,8 @@
 """The op registry and every op's public function, one module per family.
 
 A newcomer looking for an op's definition, gradient and kernel finds all three in its family
-module: elementwise, reduce, shape, index, linalg, creation, conversion, inplace, nn.
+module: elementwise, pointwise, reduce, order, shape, rearrange, matrix, index, linalg, creation,
+conversion, inplace, inplace_extra, nn.
 """
 from graphc.ops.registry import NONDIFF, REGISTRY, OpDef, get, register  # noqa: F401
 from graphc.ops.dispatch import apply  # noqa: F401
@@ -17,7 +18,13 @@ from graphc.ops.creation import *  # noqa: F401,F403
 from graphc.ops.conversion import *  # noqa: F401,F403
 from graphc.ops.inplace import *  # noqa: F401,F403
 from graphc.ops.nn import *  # noqa: F401,F403
+from graphc.ops import matrix as _matrix, order as _order, pointwise as _pointwise
+from graphc.ops import inplace_extra as _inplace_extra, rearrange as _rearrange
+from graphc.ops.pointwise import *  # noqa: F401,F403
+from graphc.ops.matrix import *  # noqa: F401,F403
+from graphc.ops.rearrange import *  # noqa: F401,F403
+from graphc.ops.order import *  # noqa: F401,F403
 
 FAMILIES = (_elementwise, _reduce, _shape, _index, _linalg, _creation, _conversion, _inplace,
-            _nn)
+            _nn, _pointwise, _matrix, _rearrange, _order, _inplace_extra)
 __all__ = [name for fam in FAMILIES for name in fam.__all__]

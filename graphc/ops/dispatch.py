@@ -112,6 +112,10 @@ _NO_EDGE = (None, 0)
 
 def _promote(op, args, arrays):
     """Cast inputs to PyTorch's result dtype; returns (arrays, output dtype)."""
+    skip = op.promote_skip
+    if skip:
+        head, arrays = arrays[:skip], arrays[skip:]
+        args = args[skip:]
     # Fast path: tensors of one dtype with scalars NumPy already treats as PyTorch does
     # (any scalar with a float tensor; int/bool scalars with an int tensor).
     first = None
@@ -130,30 +134,24 @@ def _promote(op, args, arrays):
             if fast and kind == "b":
                 fast = all(type(a) is not int for a in arrays)
             if fast and (op.promote != "float" or kind == "f"):
-                return arrays, (_dt.bool_ if op.promote == "compare" else _from_np[first])
+                out_dt = _dt.bool_ if op.promote == "compare" else _from_np[first]
+                return (head + arrays if skip else arrays), out_dt
     key = []
     for a in args:
         if isinstance(a, Tensor):
             key.append((_from_np[a._data.dtype], 0 if a._data.ndim else 1))
         else:
             key.append((_SCALAR_DT.get(type(a), _dt._default_float), 2))
-    common = _result_type_key(tuple(key))
-    mode = op.promote
-    if mode == "float":
-        common = _dt.to_float(common)
-        out_dt = common
-    elif mode == "compare":
-        out_dt = _dt.bool_
-    else:
-        out_dt = common
+    common, out_dt = _dt.promotion(op.promote, tuple(key))
     np_dt = common.np
+    as_float = op.promote == "float"
     for i, a in enumerate(arrays):
         dt = getattr(a, "dtype", None)
         if dt is not None and dt != np_dt:
             arrays[i] = a.astype(np_dt)
-        elif dt is None and mode == "float" and not isinstance(a, float):
+        elif dt is None and as_float and not isinstance(a, float):
             arrays[i] = float(a)
-    return arrays, out_dt
+    return (head + arrays if skip else arrays), out_dt
 
 
 def _pick_device(op, current, d, a):

@@ -253,8 +253,8 @@ def _where_infer(c, x, y):
 WHERE = register(OpDef(
     name="where", infer=_where_infer, impl=_where_impl,
     vjp=lambda g, c, x, y, out: (None, where(c, g, 0.0), where(c, 0.0, g)),
-    expr=lambda c, a, b: sp.Piecewise((a, c), (b, True)), saves=(0,),
-    grad_name="WhereBackward0"))
+    expr=lambda c, a, b: sp.Piecewise((a, c), (b, True)), saves=(0,), promote="same",
+    promote_skip=1, grad_name="WhereBackward0"))
 
 
 def _clamp_impl(xp, x, lo=None, hi=None, out=None):

@@ -600,6 +600,7 @@ __all__ = [
     "sort",
     "take_along_dim",
     "topk",
+    "unique",
 ]
 
 # gather/scatter and sort/topk live in their own modules; ``graphc.ops`` reaches them from here.
@@ -611,4 +612,4 @@ from graphc.ops.gather_scatter import (
     scatter_add,
     take_along_dim,
 )
-from graphc.ops.sorting import argsort, msort, sort, topk
+from graphc.ops.sorting import argsort, msort, sort, topk, unique

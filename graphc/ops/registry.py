@@ -22,6 +22,7 @@ pass and the runtime can never disagree about an op:
 * ``promote``: how elementwise inputs are cast before the kernel runs (PyTorch's rules):
   ``"same"`` to the common dtype, ``"float"`` also int -> default float, ``"compare"`` to the
   common dtype with a bool result, ``None`` leaves dtypes to the op.
+* ``promote_skip``: leading inputs left out of promotion (``where``'s condition).
 * ``view``: the (first) output aliases input 0's storage and version counter.
 * ``needs_mask``: the vjp takes ``needs=(bool, …)`` saying which inputs want a gradient, so
   costly rules (matmul, conv) skip work nobody asked for.
@@ -53,6 +54,7 @@ class OpDef:
     saves_for: dict | None = None
     saves_out: bool = False
     promote: str | None = None
+    promote_skip: int = 0
     view: bool = False
     n_outputs: int = 1
     needs_mask: bool = False

@@ -1,4 +1,5 @@
-"""Sorting: ``argsort``, ``sort``, ``topk`` (and their ``(values, indices)`` result types).
+"""Sorting: ``argsort``, ``sort``, ``topk`` (and their ``(values, indices)`` result types), and
+``unique``.
 
 The indices come from one non-differentiable ``argsort`` op; the values are a gather of the input
 at those indices, registered under PyTorch's names (SortBackward0, TopkBackward0) so that the
@@ -12,11 +13,11 @@ from collections import namedtuple
 import numpy as np
 
 from graphc import dtypes as _dt
-from graphc.errors import ShapeError
+from graphc.errors import ShapeError, TraceError
 from graphc.ops.dispatch import apply
 from graphc.ops.gather_scatter import gather_op
 from graphc.ops.registry import NONDIFF, OpDef, register
-from graphc.ops.shape import fill_out
+from graphc.ops.shape import concrete, fill_out
 from graphc.ops.shapes import wrap_dim
 from graphc.tensor import Tensor
 
@@ -91,4 +92,48 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     return topk_result(apply(TOPK, input, idx, dim=d), idx)
 
 
-__all__ = ["argsort", "msort", "sort", "topk"]
+# -- unique ----------------------------------------------------------------------------------
+def _unique_impl(xp, a, dim=None, out=None):
+    """Sorted unique values (or slices along ``dim``), the inverse map and the counts."""
+    if dim is None:
+        values, inverse, counts = xp.unique(a.reshape(-1), return_inverse=True,
+                                            return_counts=True)
+        inverse = inverse.reshape(a.shape)
+    else:
+        values, inverse, counts = xp.unique(a, axis=dim, return_inverse=True,
+                                            return_counts=True)
+        inverse = inverse.reshape(-1)
+    return values, inverse.astype(xp.int64, copy=False), counts.astype(xp.int64, copy=False)
+
+
+def _unique_infer(x, dim=None):
+    if not concrete(x):
+        raise TraceError("unique has an output shape that depends on the data, so it cannot be "
+                         "traced")
+    values, inverse, counts = _unique_impl(x.device.xp, x._data, dim)
+    return ((tuple(values.shape), x.dtype), (tuple(inverse.shape), _dt.int64),
+            (tuple(counts.shape), _dt.int64))
+
+
+UNIQUE = register(OpDef(name="unique", infer=_unique_infer, impl=_unique_impl, vjp=NONDIFF,
+                        n_outputs=3))
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
+           return_counts: bool = False, dim: int | None = None):
+    """The distinct elements (or distinct slices along ``dim``), in ascending order, with
+    optionally the index of each input element in them and how often each occurs.
+
+    Like PyTorch's CPU kernel, the result is sorted even when ``sorted=False``.
+    """
+    d = None if dim is None else wrap_dim("unique", dim, input.ndim)
+    if d is not None and input.ndim == 0:
+        raise ShapeError("unique: dim given for a 0-dimensional tensor")
+    values, inverse, counts = apply(UNIQUE, input, dim=d)
+    if not return_inverse and not return_counts:
+        return values
+    return (values,) + ((inverse,) if return_inverse else ()) + \
+        ((counts,) if return_counts else ())
+
+
+__all__ = ["argsort", "msort", "sort", "topk", "unique"]

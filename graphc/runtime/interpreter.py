@@ -30,22 +30,20 @@ def call_plan(node) -> tuple:
     n = len(node.inputs)
     if op.promote is None:
         return (None,) * n, tuple(node.inputs), None
+    skip = op.promote_skip
     key = []
-    for a in node.inputs:
+    for a in node.inputs[skip:]:
         if isinstance(a, Value):
             key.append((a.dt, 0 if a.ndim else 1))
         elif hasattr(a, "dtype"):
             key.append((_dt.from_numpy(a.dtype), 0 if a.ndim else 1))
         else:
             key.append((_SCALAR_DT.get(type(a), _dt._default_float), 2))
-    common = _dt.result_type_key(tuple(key))
-    mode = op.promote
-    if mode == "float":
-        common = _dt.to_float(common)
-    out_dt = _dt.bool_ if mode == "compare" else common
+    common, out_dt = _dt.promotion(op.promote, tuple(key))
     np_dt = common.np
-    casts, lits = [], []
-    for a in node.inputs:
+    as_float = op.promote == "float"
+    casts, lits = [None] * skip, list(node.inputs[:skip])
+    for a in node.inputs[skip:]:
         if isinstance(a, Value):
             casts.append(np_dt if a.dtype != np_dt else None)
             lits.append(a)
@@ -54,7 +52,7 @@ def call_plan(node) -> tuple:
             lits.append(a.astype(np_dt) if a.dtype != np_dt else a)
         else:
             casts.append(None)
-            lits.append(float(a) if mode == "float" and not isinstance(a, float)
+            lits.append(float(a) if as_float and not isinstance(a, float)
                         and a is not None else a)
     return tuple(casts), tuple(lits), out_dt
 

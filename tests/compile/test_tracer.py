@@ -270,3 +270,11 @@ def test_weight_gradient_through_t_lands_contiguous():
     graphc.compile(lambda x: (x @ w.t()).sum())(x).backward()
     assert w.grad.is_contiguous()
     np.testing.assert_allclose(w.grad.numpy(), np.tile(x.numpy().sum(0), (5, 1)), rtol=1e-5)
+
+
+def test_trace_of_a_tensor_is_the_matrix_trace():
+    """graphc.trace(fn, ...) traces; graphc.trace(matrix) is torch.trace (the diagonal sum)."""
+    import graphc as _g
+    x = _g.arange(9.0).reshape(3, 3)
+    assert _g.trace(x).item() == 12.0
+    assert "mul" in str(_g.trace(lambda v: v * 2, x))

@@ -149,3 +149,14 @@ SPECS += [
     OpSpec("sigmoid_grad", _grad_of(lambda m, x: m.sigmoid(x)), [S, S],
            lambda x, w: w * (1 / (1 + np.exp(-x))) * (1 - 1 / (1 + np.exp(-x)))),
 ]
+
+SPECS += [
+    # Both branches Python scalars: the default float dtype (not NumPy's float64).
+    OpSpec("where_scalar_branches", lambda m, x: m.where(x > 0, 0.0, 1.5), [S],
+           lambda x: np.where(x > 0, 0.0, 1.5).astype(np.float32), grad=False,
+           dtypes=("float32",)),
+    # An integer branch and a float scalar promote to the default float, as in PyTorch.
+    OpSpec("where_int_tensor_float_scalar", lambda m, x: m.where(x > 0, x, 1.5), [],
+           lambda x: np.where(x > 0, x, 1.5).astype(np.float32), grad=False,
+           dtypes=("int64",), make=lambda r, d: [r.integers(-3, 3, S).astype(d)]),
+]
