@@ -123,7 +123,7 @@ def _view_impl(xp, a, shape, out=None):
         return fill_out(out, a.reshape(shape))
     st = view_strides(a.shape, a.strides, shape)
     if st is None:
-        raise ShapeError(VIEW_ERROR)
+        raise ShapeError(f"view: {VIEW_ERROR} (shape {list(a.shape)} -> {list(shape)})")
     return fill_out(out, xp.lib.stride_tricks.as_strided(a, shape, st))
 
 
