@@ -29,12 +29,12 @@ START = time.perf_counter()  # the reported wall time includes importing NumPy, 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import numpy as np
+import numpy as np  # noqa: E402  (after the thread settings above)
 
-import graphc as torch
-import graphc.nn as nn
-import graphc.nn.functional as F
-from graphc.utils.data import DataLoader, TensorDataset
+import graphc as torch  # noqa: E402
+import graphc.nn as nn  # noqa: E402
+import graphc.nn.functional as F  # noqa: E402
+from graphc.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 try:
     from tqdm import tqdm

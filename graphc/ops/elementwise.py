@@ -93,7 +93,8 @@ MAXIMUM = _ew("maximum", _ufunc("maximum"),
               lambda g, x, y, out: (g * (x >= y), g * (x < y)), sp.Max, saves=(0, 1))
 MINIMUM = _ew("minimum", _ufunc("minimum"),
               lambda g, x, y, out: (g * (x <= y), g * (x > y)), sp.Min, saves=(0, 1))
-FLOOR_DIVIDE = _ew("floor_divide", _ufunc("floor_divide", quiet=True), lambda g, x, y, out: (None, None),
+FLOOR_DIVIDE = _ew("floor_divide", _ufunc("floor_divide", quiet=True),
+                   lambda g, x, y, out: (None, None),
                    lambda a, b: sp.floor(a / b), grad_name="DivBackward1")
 REMAINDER = _ew("remainder", _ufunc("remainder", quiet=True),
                 lambda g, x, y, out: (g, -g * floor_divide(x, y) if _t(y) else None),
@@ -108,7 +109,8 @@ EXP = _ew("exp", _ufunc("exp"), lambda g, x, out: (g * out,), sp.exp, promote="f
           saves_out=True)
 EXPM1 = _ew("expm1", _ufunc("expm1"), lambda g, x, out: (g * (out + 1),),
             lambda a: sp.exp(a) - 1, promote="float", saves_out=True)
-LOG = _ew("log", _ufunc("log", quiet=True), lambda g, x, out: (g / x,), sp.log, promote="float", saves=(0,))
+LOG = _ew("log", _ufunc("log", quiet=True), lambda g, x, out: (g / x,), sp.log, promote="float",
+          saves=(0,))
 LOG1P = _ew("log1p", _ufunc("log1p", quiet=True), lambda g, x, out: (g / (x + 1),),
             lambda a: sp.log(1 + a), promote="float", saves=(0,))
 LOG2 = _ew("log2", _ufunc("log2", quiet=True), lambda g, x, out: (g / (x * math.log(2)),),
@@ -202,7 +204,8 @@ def _erf_impl(xp, x, out=None):
 
 ERF = _ew("erf", _erf_impl, lambda g, x, out: (g * (2 / math.sqrt(math.pi)) * exp(-x * x),),
           sp.erf, promote="float", saves=(0,))
-RECIPROCAL = _ew("reciprocal", _ufunc("reciprocal", quiet=True), lambda g, x, out: (-g * out * out,),
+RECIPROCAL = _ew("reciprocal", _ufunc("reciprocal", quiet=True),
+                 lambda g, x, out: (-g * out * out,),
                  lambda a: 1 / a, promote="float", saves_out=True)
 _zero_grad = lambda g, x, out: (g * 0,)  # noqa: E731  piecewise-constant functions
 FLOOR = _ew("floor", _ufunc("floor"), _zero_grad, sp.floor)
@@ -287,7 +290,8 @@ def _clamp_expr(a, lo, hi):
 
 def _clamp_infer(x, lo, hi):
     xs = [v for v in (x, lo, hi) if v is not None]
-    return broadcast_shapes("clamp", *[tuple(v.shape) for v in xs if not isinstance(v, _SCALARS)]), \
+    shapes = [tuple(v.shape) for v in xs if not isinstance(v, _SCALARS)]
+    return broadcast_shapes("clamp", *shapes), \
         _dt.result_type(*xs)
 
 
@@ -365,7 +369,8 @@ def pow(input, exponent, *, out=None):
 
 
 def float_power(input, exponent):
-    return pow(input.double() if _t(input) else input, exponent.double() if _t(exponent) else exponent)
+    return pow(input.double() if _t(input) else input,
+               exponent.double() if _t(exponent) else exponent)
 
 
 def maximum(input, other, *, out=None):

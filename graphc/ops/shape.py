@@ -136,7 +136,10 @@ def _reshape_impl(xp, a, shape, out=None):
     return r
 
 
-_reshape_vjp = lambda g, x, out, shape: (reshape(g, tuple(x.shape)),)
+def _reshape_vjp(g, x, out, shape):
+    return (reshape(g, tuple(x.shape)),)
+
+
 VIEW = register(OpDef(name="view", infer=_view_infer, impl=_view_impl, vjp=_reshape_vjp,
                       view=True))
 # A reshape that had to copy (PyTorch clones, then ``_unsafe_view``s the copy).
@@ -570,7 +573,7 @@ __all__ = [
 ]
 
 # Splitting and joining live in their own module; ``graphc.ops.shape`` still offers them.
-from graphc.ops.split_join import (
+from graphc.ops.split_join import (  # noqa: E402
     cartesian_prod,
     cat,
     chunk,

@@ -156,8 +156,8 @@ def _cat_infer(*xs, dim):
     for i, x in enumerate(xs):
         s = tuple(x.shape)
         if len(s) != len(first):
-            raise ShapeError(f"cat: Tensors must have same number of dimensions: got {len(first)} "
-                             f"and {len(s)}")
+            raise ShapeError(f"cat: Tensors must have same number of dimensions: got "
+                             f"{len(first)} and {len(s)}")
         for d, (a, b) in enumerate(zip(first, s)):
             if d != dim and a != b:
                 raise ShapeError(f"cat: Sizes of tensors must match except in dimension {dim}. "

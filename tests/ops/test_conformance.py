@@ -49,7 +49,8 @@ class _CheckingRecorder:
         outs = out if isinstance(out, tuple) else (out,)
         metas = inferred if op.n_outputs > 1 else (inferred,)
         for o, (shape, dtype) in zip(outs, metas):
-            assert tuple(o.shape) == tuple(shape), f"{op.name}: infer says {shape}, kernel {o.shape}"
+            assert tuple(o.shape) == tuple(shape), \
+                f"{op.name}: infer says {shape}, kernel {o.shape}"
             assert o.dtype is dtype, f"{op.name}: infer says {dtype}, kernel {o.dtype}"
         return out
 
@@ -118,7 +119,8 @@ def test_forward_matches_numpy(spec, device):
                                        else _host(g), e, atol=atol, rtol=rtol)
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if s.grad], ids=[s.name for s in SPECS if s.grad])
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.grad],
+                         ids=[s.name for s in SPECS if s.grad])
 def test_backward_matches_finite_differences(spec):
     rng = np.random.default_rng(1)
     arrays = spec.inputs(rng, np.dtype("float64"))
