@@ -369,12 +369,13 @@ def _put_infer(x, value, *idx, index, accumulate):
     return tuple(x.shape), x.dtype
 
 
-def _put_impl(xp, a, v, *idx, index, accumulate, out=None):
-    _check_all(xp, a.shape, index, idx)
-    r = a.copy() if out is None else fill_out(out, a)
+def _write_indexed(xp, target, index, idx, v, accumulate: bool) -> None:
+    """``target[index] = v`` (or ``+= v``) in place: the one writer behind index_put's kernel
+    and the in-place fast path of setitem."""
+    _check_all(xp, target.shape, index, idx)
     basic, adv = _split_index(index, idx)
-    view = r[basic]
-    v = _fit_value(v, _target_ndim(a.shape, index, idx))
+    view = target[basic]
+    v = _fit_value(v, _target_ndim(target.shape, index, idx))
     if adv is None:
         if accumulate:
             view += v
@@ -384,6 +385,11 @@ def _put_impl(xp, a, v, *idx, index, accumulate, out=None):
         add_at(xp, view, adv, v)
     else:
         view[adv] = v
+
+
+def _put_impl(xp, a, v, *idx, index, accumulate, out=None):
+    r = a.copy() if out is None else fill_out(out, a)
+    _write_indexed(xp, r, index, idx, v, accumulate)
     return r
 
 
@@ -442,22 +448,9 @@ def _assign(x: Tensor, entries: tuple, tensors: list, value, accumulate: bool) -
     record = is_grad_enabled() and (x._requires_grad or (
         isinstance(value, Tensor) and value._requires_grad))
     if tracer is None and not record:
-        xp = x._device.xp
-        arrays = [t._data for t in tensors]
-        _check_all(xp, x._data.shape, entries, arrays)
-        basic, adv = _split_index(entries, arrays)
         v = value._data if isinstance(value, Tensor) else value
-        view = x._data[basic]
-        v = _fit_value(v, _target_ndim(x._data.shape, entries, arrays))
-        if adv is None:
-            if accumulate:
-                view += v
-            else:
-                view[...] = v
-        elif accumulate:
-            add_at(xp, view, adv, v)
-        else:
-            view[adv] = v
+        _write_indexed(x._device.xp, x._data, entries, [t._data for t in tensors], v,
+                       accumulate)
         x._vbox[0] += 1
         return x
     if record and x._base is not None:
@@ -604,7 +597,7 @@ __all__ = [
 ]
 
 # gather/scatter and sort/topk live in their own modules; ``graphc.ops`` reaches them from here.
-from graphc.ops.gather_scatter import (
+from graphc.ops.gather_scatter import (  # noqa: E402
     gather,
     index_add,
     index_select,
@@ -612,4 +605,4 @@ from graphc.ops.gather_scatter import (
     scatter_add,
     take_along_dim,
 )
-from graphc.ops.sorting import argsort, msort, sort, topk, unique
+from graphc.ops.sorting import argsort, msort, sort, topk, unique  # noqa: E402

@@ -21,6 +21,7 @@ from graphc.ops.elementwise import (
     _out,
     _t,
     _ufunc,
+    _unary,
     cos,
     isfinite,
     rsqrt,
@@ -179,14 +180,6 @@ def _floating_only(name: str, *xs) -> None:
         raise GraphcNotImplementedError(f'"{name}_cpu" not implemented for '
                                         f"'{_TORCH_NAME[dt.name]}' (it needs floating point "
                                         f"inputs)")
-
-
-def _unary(op):
-    def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-        return _out(apply(op, input), out)
-    fn.__name__ = op.name
-    fn.__doc__ = f"Elementwise ``{op.name}`` (PyTorch's ``torch.{op.name}``)."
-    return fn
 
 
 asin = arcsin = _unary(ASIN)
