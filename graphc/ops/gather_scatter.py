@@ -138,7 +138,9 @@ def _scatter_impl(xp, a, idx, src, dim, out=None):
     return r
 
 
-_same_as_input = lambda x, index, src, dim: (tuple(x.shape), x.dtype)
+def _same_as_input(x, index, src, dim):
+    return tuple(x.shape), x.dtype
+
 
 SCATTER_ADD = register(OpDef(
     name="scatter_add", infer=_same_as_input, impl=_scatter_add_impl, saves=(1,),
