@@ -1,7 +1,7 @@
 """``graphc.autograd``: backward, grad, grad modes, gradcheck, and the legacy ``Variable``."""
 from __future__ import annotations
 
-from graphc.autograd.engine import check_root, grad_edge, run_backward
+from graphc.autograd.engine import backward_into_leaves, check_root, grad_edge, run_backward
 from graphc.autograd.function import Function, FunctionCtx  # noqa: F401
 from graphc.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
                                        no_grad, set_grad_enabled)
@@ -34,10 +34,12 @@ def eager_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=F
                    inputs=None) -> None:
     """``backward`` on the eager graph (what ``backward`` does outside tracing)."""
     if grad_tensors is None and inputs is None and not isinstance(tensors, (tuple, list)):
-        # The common `loss.backward()`.
-        run_backward((grad_edge(tensors),), (check_root(tensors, None),),
-                     retain_graph=create_graph if retain_graph is None else retain_graph,
-                     create_graph=create_graph)
+        # The common `loss.backward()`; a last node feeding only leaves runs without scheduling.
+        seed = check_root(tensors, None)
+        retain = create_graph if retain_graph is None else retain_graph
+        if create_graph or not backward_into_leaves(tensors.grad_fn, seed, retain):
+            run_backward((grad_edge(tensors),), (seed,), retain_graph=retain,
+                         create_graph=create_graph)
         return
     if retain_graph is None:
         retain_graph = create_graph

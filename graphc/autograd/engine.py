@@ -82,7 +82,7 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     there are returned instead of accumulated into leaves.
     """
     if len(roots) == 1 and accumulate and not capture and not create_graph:
-        if _backward_into_leaves(roots[0][0], root_grads[0], retain_graph):
+        if backward_into_leaves(roots[0][0], root_grads[0], retain_graph):
             return []
     needed = _needed([n for n, _ in roots], {n for n, _ in capture}) if capture else None
     captured = [None] * (len(capture) if capture else 0)
@@ -152,7 +152,7 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     return captured
 
 
-def _backward_into_leaves(node, g, retain_graph: bool) -> bool:
+def backward_into_leaves(node, g, retain_graph: bool) -> bool:
     """The common last step of a backward (a compiled function's single node, or ``w*x`` on
     leaves): one hook-free node whose inputs are all hook-free leaves. Runs it directly, with
     no scheduling; returns False (nothing done) when the graph has any other shape."""

@@ -53,6 +53,8 @@ class CompiledEntry:
         self._plan_saved_checks(art, set(mut_targets))
         self.grad_outputs = art.grad_outputs
         self.wrt = art.wrt
+        # Every forward input is differentiated (the common case): edges need no selection.
+        self.wrt_all = list(art.wrt) == list(range(len(f_inputs)))
         self.seed_meta = [(art.traced.outputs[i].shape, art.traced.outputs[i].dtype,
                            art.traced.outputs[i].device) for i in art.grad_outputs]
         self.devices = {v.device for v in f_inputs}
@@ -224,13 +226,18 @@ class CompiledFunctionBackward(Node):
         self._seq = _next_seq()
         self.inputs = self._metas
         self.attrs = _NO_ATTRS
-        self.next_functions = _edges([inputs[i] for i in entry.wrt])
+        wrt = entry.wrt
+        self.next_functions = _edges(inputs if entry.wrt_all and len(inputs) == len(wrt) else
+                                     [inputs[i] for i in wrt])
         self._freed = False
         self._pre_hooks = self._post_hooks = self._out = None
         self._versions = ()
-        checks = [(inputs[p], inputs[p]._vbox[0]) for p in entry.check_positions]
+        checks = _NO_CHECKS
+        if entry.check_positions:
+            checks = [(inputs[p], inputs[p]._vbox[0]) for p in entry.check_positions]
         if entry.check_outputs:
-            checks += [(results[p], results[p]._vbox[0]) for p in entry.check_outputs]
+            checks = list(checks) + [(results[p], results[p]._vbox[0])
+                                     for p in entry.check_outputs]
         self._checks = checks
 
     @property
@@ -278,6 +285,9 @@ class CompiledFunctionBackward(Node):
             self._saved = None
             self._all = None
             self._checks = ()
+
+
+_NO_CHECKS: tuple = ()
 
 
 def _modified(t: Tensor, expected: int) -> AutogradError:
