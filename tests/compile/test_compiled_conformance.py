@@ -75,21 +75,27 @@ def _weighted(outs, ws):
     return loss
 
 
+def _eager_reference(spec, seed: int):
+    """Float64 inputs, their eager gradients of a random weighting of the outputs, and the
+    weights: the reference both gradient tests compare against."""
+    arrays = spec.inputs(np.random.default_rng(seed), np.dtype("float64"))
+    eager_in = _to_graphc(arrays, "cpu", spec, requires_grad=True)
+    eager_out = _outputs(spec, spec.fn(graphc, *eager_in))
+    ws = _weights(eager_out, "float64")
+    loss = _weighted(eager_out, ws)
+    if isinstance(loss, int):
+        pytest.skip("no differentiable output")
+    loss.backward()
+    return arrays, eager_in, ws
+
+
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.grad], ids=[s.name for s in SPECS
                                                                      if s.grad])
 def test_compiled_backward_equals_eager(spec):
     if _data_dependent(spec):
         return
-    dtype = "float64"
-    arrays = spec.inputs(np.random.default_rng(1), np.dtype(dtype))
-    eager_in = _to_graphc(arrays, "cpu", spec, requires_grad=True)
+    arrays, eager_in, ws = _eager_reference(spec, seed=1)
     comp_in = _to_graphc(arrays, "cpu", spec, requires_grad=True)
-    eager_out = _outputs(spec, spec.fn(graphc, *eager_in))
-    ws = _weights(eager_out, dtype)
-    loss = _weighted(eager_out, ws)
-    if isinstance(loss, int):
-        pytest.skip("no differentiable output")
-    loss.backward()
     f = graphc.compile(lambda *xs: spec.fn(graphc, *xs))
     comp_out = _outputs(spec, f(*comp_in))
     _weighted(comp_out, ws).backward()
@@ -107,15 +113,7 @@ def test_compiled_backward_equals_eager(spec):
 def test_functional_grad_equals_eager(spec):
     if _data_dependent(spec):
         return
-    dtype = "float64"
-    arrays = spec.inputs(np.random.default_rng(3), np.dtype(dtype))
-    eager_in = _to_graphc(arrays, "cpu", spec, requires_grad=True)
-    eager_out = _outputs(spec, spec.fn(graphc, *eager_in))
-    ws = _weights(eager_out, dtype)
-    loss = _weighted(eager_out, ws)
-    if isinstance(loss, int):
-        pytest.skip("no differentiable output")
-    loss.backward()
+    arrays, eager_in, ws = _eager_reference(spec, seed=3)
     plain = _to_graphc(arrays, "cpu", spec, requires_grad=False)
     diff = [i for i, t in enumerate(eager_in) if t.requires_grad]
 
