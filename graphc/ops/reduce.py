@@ -419,26 +419,29 @@ def _scalar_softmax(xp, x, value, out):
     return xp.asarray(r)
 
 
-def _softmax_impl(xp, x, dim=0, out=None):
+def _max_shifted(xp, x, dim, out, scalar_value):
+    """``x - max(x, dim)``, the overflow-safe start of softmax and log_softmax, with its axis;
+    for empty and 0-d inputs the finished result instead (and axis None)."""
     if x.size == 0:
-        return xp.empty_like(x) if out is None else out
+        return (xp.empty_like(x) if out is None else out), None
     if x.ndim == 0:
-        return _scalar_softmax(xp, x, 1, out)
+        return _scalar_softmax(xp, x, scalar_value, out), None
     ax = _axis((dim,), x)
-    r = xp.subtract(x, xp.amax(x, axis=ax, keepdims=True), out=out)
-    xp.exp(r, out=r)
-    r /= xp.sum(r, axis=ax, keepdims=True)
+    return xp.subtract(x, xp.amax(x, axis=ax, keepdims=True), out=out), ax
+
+
+def _softmax_impl(xp, x, dim=0, out=None):
+    r, ax = _max_shifted(xp, x, dim, out, 1)
+    if ax is not None:
+        xp.exp(r, out=r)
+        r /= xp.sum(r, axis=ax, keepdims=True)
     return r
 
 
 def _log_softmax_impl(xp, x, dim=0, out=None):
-    if x.size == 0:
-        return xp.empty_like(x) if out is None else out
-    if x.ndim == 0:
-        return _scalar_softmax(xp, x, 0, out)
-    ax = _axis((dim,), x)
-    r = xp.subtract(x, xp.amax(x, axis=ax, keepdims=True), out=out)
-    r -= xp.log(xp.sum(xp.exp(r), axis=ax, keepdims=True))
+    r, ax = _max_shifted(xp, x, dim, out, 0)
+    if ax is not None:
+        r -= xp.log(xp.sum(xp.exp(r), axis=ax, keepdims=True))
     return r
 
 
