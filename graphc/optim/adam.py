@@ -11,8 +11,8 @@ import math
 from typing import Any, Iterable
 
 from graphc.errors import GraphcValueError
-from graphc.optim.optimizer import (Optimizer, as_float, check_float, check_hyper, scalar_state,
-                                    zeros_state)
+from graphc.optim.optimizer import (Optimizer, as_float, check_float, check_hyper, count_step,
+                                    param_arrays, scalar_state, zeros_state)
 
 
 class Adam(Optimizer):
@@ -47,13 +47,8 @@ class Adam(Optimizer):
                 state["exp_avg_sq"] = zeros_state(p)
                 if amsgrad:
                     state["max_exp_avg_sq"] = zeros_state(p)
-            xp, d = p._device.xp, p._data
-            g = p.grad._data
-            if maximize:
-                g = xp.negative(g)
-            step_arr = state["step"]._data
-            step_arr += 1
-            step = float(step_arr)
+            xp, d, g = param_arrays(p, maximize)
+            step = count_step(state)
             if weight_decay != 0:
                 if decoupled:
                     d *= 1 - lr * weight_decay

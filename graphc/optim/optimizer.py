@@ -70,6 +70,20 @@ def scalar_state(value: float = 0.0) -> Tensor:
     return Tensor._wrap(np.array(value, dtype=dt.np))
 
 
+def param_arrays(p: Tensor, maximize: bool) -> tuple:
+    """``(xp, data, grad)`` of a parameter as raw arrays; the gradient is negated (a new array)
+    when the optimizer maximizes."""
+    xp, g = p._device.xp, p.grad._data
+    return xp, p._data, (xp.negative(g) if maximize else g)
+
+
+def count_step(state: dict) -> float:
+    """Advance the ``step`` counter kept in the parameter's state and return its new value."""
+    step = state["step"]._data
+    step += 1
+    return float(step)
+
+
 def zeros_state(p: Tensor) -> Tensor:
     """A zero buffer with the parameter's shape, dtype and device."""
     return Tensor._wrap(p._device.xp.zeros_like(p._data), p._device)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from graphc.errors import GraphcValueError
-from graphc.optim.optimizer import (Optimizer, as_float, check_float, check_hyper, scalar_state,
-                                    zeros_state)
+from graphc.optim.optimizer import (Optimizer, as_float, check_float, check_hyper, count_step,
+                                    param_arrays, scalar_state, zeros_state)
 
 
 class RMSprop(Optimizer):
@@ -50,12 +50,8 @@ class RMSprop(Optimizer):
                     state["momentum_buffer"] = zeros_state(p)
                 if centered:
                     state["grad_avg"] = zeros_state(p)
-            xp, d = p._device.xp, p._data
-            g = p.grad._data
-            if maximize:
-                g = xp.negative(g)
-            step_arr = state["step"]._data
-            step_arr += 1
+            xp, d, g = param_arrays(p, maximize)
+            count_step(state)
             if weight_decay != 0:
                 g = g + weight_decay * d
             sq = state["square_avg"]._data      # square_avg = alpha * sq + (1 - alpha) * g * g

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from graphc.errors import GraphcValueError
-from graphc.optim.optimizer import Optimizer, as_float, check_float, check_hyper
+from graphc.optim.optimizer import Optimizer, as_float, check_float, check_hyper, param_arrays
 from graphc.tensor import Tensor
 
 
@@ -43,11 +43,8 @@ class SGD(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            xp, d = p._device.xp, p._data
-            g = p.grad._data
-            owned = False  # whether ``g`` is our own temporary (safe to overwrite)
-            if maximize:
-                g, owned = xp.negative(g), True
+            xp, d, g = param_arrays(p, maximize)
+            owned = maximize  # whether ``g`` is our own temporary (safe to overwrite)
             if weight_decay != 0:
                 g, owned = g + weight_decay * d, True
             if momentum != 0:
