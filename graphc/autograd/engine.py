@@ -13,7 +13,11 @@ import numpy as np
 
 from graphc.autograd import grad_mode
 from graphc.autograd.node import AccumulateGrad, _Freed
+from graphc.device import CPU
 from graphc.errors import AutogradError
+from graphc.tensor import Tensor
+
+_wrap = Tensor._wrap
 
 
 def _needed(roots, targets: set) -> set:
@@ -156,8 +160,10 @@ def backward_into_leaves(node, g, retain_graph: bool) -> bool:
     """The common last step of a backward (a compiled function's single node, or ``w*x`` on
     leaves): one hook-free node whose inputs are all hook-free leaves. Runs it directly, with
     no scheduling; returns False (nothing done) when the graph has any other shape."""
-    if node is None or node.__class__ is AccumulateGrad or node._pre_hooks or node._post_hooks \
-            or node.op.n_outputs != 1:
+    if node is None or node._pre_hooks or node._post_hooks:
+        return False
+    op = node.op
+    if op is None or op.n_outputs != 1:  # a leaf's sink, or a multi-output node
         return False
     for child, _ in node.next_functions:
         if child is not None and (child.__class__ is not AccumulateGrad or child._pre_hooks):
@@ -170,8 +176,17 @@ def backward_into_leaves(node, g, retain_graph: bool) -> bool:
     if not retain_graph:
         node.release()
     handed = {id(g._data), id(g._data.base)}
-    for (child, _), gi in zip(node.next_functions, in_grads):
-        if child is not None and gi is not None:
+    i = -1
+    for child, _ in node.next_functions:
+        i += 1
+        gi = in_grads[i]
+        if child is None or gi is None:
+            continue
+        leaf = child._leaf()
+        if leaf is not None and leaf.grad is None and gi.grad_fn is None \
+                and _owns_fresh_memory(gi._data, handed):
+            leaf.grad = gi  # the usual case, inlined: a fresh history-free gradient is adopted
+        else:
             _accumulate_into_leaf(child, gi, False, handed)
     return True
 
@@ -279,14 +294,13 @@ _SCALAR_ONES: dict = {}
 def _ones_like_data(t):
     """The implicit gradient of a scalar output: a fresh array of one (copied from a cache, as
     np.ones is slow for the common 0-d case)."""
-    from graphc.tensor import Tensor
     data, dev = t._data, t._device
-    if data.ndim == 0 and dev.type == "cpu":
+    if data.ndim == 0 and dev is CPU:
         one = _SCALAR_ONES.get(data.dtype)
         if one is None:
             one = _SCALAR_ONES[data.dtype] = np.ones((), data.dtype)
-        return Tensor._wrap(one.copy(), dev)
-    return Tensor._wrap(dev.xp.ones(data.shape, data.dtype), dev)
+        return _wrap(one.copy(), dev)
+    return _wrap(dev.xp.ones(data.shape, data.dtype), dev)
 
 
 def grad_edge(t):

@@ -58,6 +58,7 @@ class CompiledEntry:
         self.seed_meta = [(art.traced.outputs[i].shape, art.traced.outputs[i].dtype,
                            art.traced.outputs[i].device) for i in art.grad_outputs]
         self.devices = {v.device for v in f_inputs}
+        self.grad_devices = [f_inputs[i].device for i in art.wrt]
         self.grad_graph = None
         self._wplan = self._fast_plan()
         self.node_cls = CompiledFunctionBackward.for_entry(self) if art.backward is not None \
@@ -257,17 +258,14 @@ class CompiledFunctionBackward(Node):
             if t._vbox[0] != version:
                 raise _modified(t, version)
         entry = self._entry
-        gs = (g,) if self.n_outputs == 1 else g
         if is_grad_enabled():  # create_graph=True: a differentiable gradient
+            gs = (g,) if self.n_outputs == 1 else g
             seeds = [s if s is not None else _zeros(*m) for s, m in zip(gs, entry.seed_meta)]
             return entry.replay_backward(self._all, seeds)
-        arrays = []
-        for s, (shape, dtype, dev) in zip(gs, entry.seed_meta):
-            if s is None:
-                arrays.append(dev.xp.zeros(shape, dtype))
-            else:
-                a = s._data
-                arrays.append(a if a.dtype == dtype else a.astype(dtype))
+        if self.n_outputs == 1:
+            arrays = (_seed_array(g, entry.seed_meta[0]),)
+        else:
+            arrays = [_seed_array(s, meta) for s, meta in zip(g, entry.seed_meta)]
         prog = entry.backward
         fn = prog.fn
         if fn is None:
@@ -276,8 +274,8 @@ class CompiledFunctionBackward(Node):
             try:
                 res = fn(*self._saved, *arrays)
             except Exception as e:
-                prog.explain_failure(list(self._saved) + arrays, e)
-        return [None if r is None else _wrap(r, m._device) for r, m in zip(res, self._metas)]
+                prog.explain_failure(list(self._saved) + list(arrays), e)
+        return [None if r is None else _wrap(r, dev) for r, dev in zip(res, entry.grad_devices)]
 
     def release(self) -> None:
         if not self._freed:
@@ -299,6 +297,16 @@ def _modified(t: Tensor, expected: int) -> AutogradError:
         f"operation: [graphc.{legacy}Tensor {list(t.shape)}]{which} is at version "
         f"{t._vbox[0]}; expected version {expected} instead. Hint: the variable was saved by "
         f"CompiledFunctionBackward; clone() it before modifying it in place.")
+
+
+def _seed_array(s, meta):
+    """The array a seed gradient feeds the backward program: zeros for a missing one, cast to
+    the output's dtype."""
+    shape, dtype, dev = meta
+    if s is None:
+        return dev.xp.zeros(shape, dtype)
+    a = s._data
+    return a if a.dtype == dtype else a.astype(dtype)
 
 
 def _zeros(shape, dtype, dev) -> Tensor:
