@@ -10,9 +10,7 @@ from graphc.errors import AutogradError
 from graphc.ops.dispatch import active_tracer as _tracer_var
 
 
-def _active_tracer():
-    """The tracer of an enclosing graphc.trace/compile (None in eager mode)."""
-    return _tracer_var.get()
+_tracer_get = _tracer_var.get  # the tracer of an enclosing graphc.trace/compile, or None
 
 
 def _as_tuple(x):
@@ -24,7 +22,7 @@ def _as_tuple(x):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
              inputs=None) -> None:
     """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (PyTorch's semantics)."""
-    tracer = _active_tracer()
+    tracer = _tracer_get()
     if tracer is not None:  # inside graphc.compile / graphc.trace
         return tracer.autograd_backward(tensors)
     return eager_backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
@@ -91,7 +89,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
          only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False,
          materialize_grads: bool = False):
     """Return d(outputs)/d(inputs) without touching ``.grad`` (PyTorch's ``autograd.grad``)."""
-    tracer = _active_tracer()
+    tracer = _tracer_get()
     if tracer is not None:  # inside graphc.compile / graphc.trace: the autodiff pass
         return tracer.autograd_grad(outputs, inputs, grad_outputs, create_graph, allow_unused,
                                     materialize_grads)

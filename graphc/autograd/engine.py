@@ -227,22 +227,17 @@ def _call_vjp(node, grads: list) -> list:
     return in_grads
 
 
-def _memory_root(arr):
-    """The array owning ``arr``'s memory, when ``arr`` views all of it (e.g. ``g.mT``)."""
-    base = arr.base
-    if base is None:
-        return arr
-    if base.base is None and base.size == arr.size:
-        return base
-    return None
-
-
 def _owns_fresh_memory(arr, handed: set) -> bool:
     """True when ``arr`` can become a leaf's ``.grad`` without a copy: its memory was freshly
     computed, is writable and contiguous, and no other leaf (nor the caller's ``gradient=``)
     holds it. Adopting it records the memory in ``handed``."""
-    root = _memory_root(arr)
-    if root is None or id(root) in handed:
+    root = arr.base
+    if root is None:
+        root = arr
+    elif root.base is not None or root.size != arr.size:
+        return False  # a view of part of some memory (or of a view): not ours to keep
+    # else ``arr`` views all of its base's memory (e.g. ``g.mT``): the base is the owner
+    if id(root) in handed:
         return False
     flags = arr.flags
     if flags.c_contiguous and getattr(flags, "writeable", True):

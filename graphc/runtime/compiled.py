@@ -110,15 +110,11 @@ class CompiledEntry:
     # -- the per-call path ------------------------------------------------------------------
     def run(self, tensors: list):
         inputs = tensors + self.captures if self.captures else tensors
-        arrays = [t._data for t in inputs]
-        fn = self.forward.fn
-        if fn is None:
-            outs = self.forward(*arrays)
-        else:
-            try:
-                outs = fn(*arrays)
-            except Exception as e:
-                self.forward.explain_failure(arrays, e)
+        fn = self.forward_fn
+        try:
+            outs = fn(*[t._data for t in inputs])
+        except Exception as e:
+            self._forward_failed(inputs, e)
         if self.n_mut:
             saved = self._write_back(outs, inputs)
         else:
@@ -131,10 +127,26 @@ class CompiledEntry:
         node_cls = self.node_cls
         if node_cls is not None:
             node = node_cls(saved, inputs, results)
-            for nr, i in enumerate(self.grad_outputs):
+            nr = 0
+            for i in self.grad_outputs:
                 t = results[i]
                 t.grad_fn, t._output_nr, t._requires_grad = node, nr, True
+                nr += 1
         return results
+
+    def forward_fn(self, *arrays):
+        """The forward program before its first run (the interpreter runs it and validates
+        every node); afterwards ``forward_fn`` is the generated function itself."""
+        outs = self.forward(*arrays)
+        if self.forward.fn is not None:
+            self.forward_fn = self.forward.fn
+        return outs
+
+    def _forward_failed(self, inputs, err):
+        arrays = [t._data for t in inputs]
+        if self.forward.fn is None:  # the interpreter already named the node
+            raise err
+        self.forward.explain_failure(arrays, err)
 
     def _write_back(self, outs, inputs):
         n_out = self.n_out
@@ -227,15 +239,12 @@ class CompiledFunctionBackward(Node):
         self._seq = _next_seq()
         self.inputs = self._metas
         self.attrs = _NO_ATTRS
-        wrt = entry.wrt
-        self.next_functions = _edges(inputs if entry.wrt_all and len(inputs) == len(wrt) else
-                                     [inputs[i] for i in wrt])
+        self.next_functions = _edges(inputs if entry.wrt_all else [inputs[i] for i in entry.wrt])
         self._freed = False
         self._pre_hooks = self._post_hooks = self._out = None
-        self._versions = ()
-        checks = _NO_CHECKS
-        if entry.check_positions:
-            checks = [(inputs[p], inputs[p]._vbox[0]) for p in entry.check_positions]
+        self._versions = _NO_CHECKS
+        positions = entry.check_positions
+        checks = [(inputs[p], inputs[p]._vbox[0]) for p in positions] if positions else _NO_CHECKS
         if entry.check_outputs:
             checks = list(checks) + [(results[p], results[p]._vbox[0])
                                      for p in entry.check_outputs]
