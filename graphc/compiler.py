@@ -30,7 +30,7 @@ from graphc.ops.dispatch import active_tracer
 from graphc.passes import pipeline
 from graphc.runtime.backends import resolve
 from graphc.runtime.compiled import CompiledEntry
-from graphc.tensor import Tensor
+from graphc.tensor import Tensor, _sync_view
 
 logger = logging.getLogger("graphc.compile")
 CacheInfo = namedtuple("CacheInfo", ["hits", "misses", "maxsize", "currsize", "reasons"])
@@ -182,6 +182,8 @@ class CompiledFunction:
             for a in args:
                 if not isinstance(a, Tensor):
                     break
+                if a._base is not None and a._vbox[1] != a._hv:
+                    _sync_view(a)  # a view whose base was since modified in place
                 d = a._data
                 dev = a._device
                 sig.append((d.shape, d.dtype, None if dev is _CPU else dev, a._requires_grad,
@@ -262,7 +264,7 @@ class _C_FLAGS:
 def _leaf_sig(x):
     if isinstance(x, Tensor):
         d = x._data
-        return (d.shape, d.dtype, None if x._device is _CPU else x._device, x._requires_grad,
+        return (d.shape, d.dtype, None if x._device is _CPU else x._device, x.requires_grad,
                 getattr(d, "flags", _C_FLAGS).c_contiguous)
     try:
         hash(x)

@@ -21,7 +21,7 @@ class Tensor(TensorMethods):
     """A multi-dimensional array with PyTorch's semantics (see the README's tour)."""
 
     __slots__ = ("_data", "_device", "_vbox", "_base", "_requires_grad", "grad_fn",
-                 "_output_nr", "grad", "_accumulator", "_retains_grad", "__weakref__")
+                 "_output_nr", "grad", "_accumulator", "_retains_grad", "_hv", "__weakref__")
     __array_priority__ = 1000  # numpy scalars defer to our reflected operators
 
     # -- construction -----------------------------------------------------------------------
@@ -44,7 +44,7 @@ class Tensor(TensorMethods):
     def _init_from(self, data, device) -> None:
         self._data = data
         self._device = device
-        self._vbox = [0]
+        self._vbox = [0, 0]  # [data version, history version]
         self._base = None
         self._requires_grad = False
         self.grad_fn = None
@@ -59,7 +59,7 @@ class Tensor(TensorMethods):
         t = object.__new__(cls)
         t._data = data
         t._device = device
-        t._vbox = [0]
+        t._vbox = [0, 0]
         t._base = None
         t._requires_grad = False
         t.grad_fn = None
@@ -129,10 +129,21 @@ class Tensor(TensorMethods):
 
     @property
     def is_leaf(self) -> bool:
+        if self._base is not None and self._vbox[1] != self._hv:
+            _sync_view(self)
         return self.grad_fn is None
+
+    def _mark_view(self, src: "Tensor") -> None:
+        """Make this tensor a view of ``src``'s memory: shared version box, the root base, and
+        the history version its grad_fn describes (see graphc/ops/view_history.py)."""
+        self._vbox = src._vbox
+        self._base = src if src._base is None else src._base
+        self._hv = src._vbox[1]
 
     @property
     def requires_grad(self) -> bool:
+        if self._base is not None and self._vbox[1] != self._hv:
+            _sync_view(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -514,6 +525,14 @@ def _type_error(msg: str) -> TypeError:
 _LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                  "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
                  "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+
+def _sync_view(view: "Tensor") -> None:
+    """Regenerate a stale view's grad_fn (see graphc/ops/view_history.py)."""
+    from graphc.ops.view_history import sync_view
+    sync_view(view)
+
 
 # The ops package imports this module; bind it once everything above exists.
 from graphc import autograd as _autograd  # noqa: E402

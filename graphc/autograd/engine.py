@@ -15,7 +15,7 @@ from graphc.autograd import grad_mode
 from graphc.autograd.node import AccumulateGrad, _Freed
 from graphc.device import CPU
 from graphc.errors import AutogradError
-from graphc.tensor import Tensor
+from graphc.tensor import Tensor, _sync_view
 
 _wrap = Tensor._wrap
 
@@ -300,6 +300,8 @@ def _ones_like_data(t):
 
 def grad_edge(t):
     """The (node, output_nr) a gradient for tensor ``t`` flows into."""
+    if t._base is not None and t._vbox[1] != t._hv:
+        _sync_view(t)  # a view whose base was since modified in place
     if t.grad_fn is not None:
         return t.grad_fn, t._output_nr
     return t._get_accumulator(), 0

@@ -152,8 +152,7 @@ class Tracer:
                 t.grad_fn, t._output_nr = marker, i
             outs.append(t)
         if op.view and isinstance(args[0], Tensor):
-            src = args[0]
-            outs[0]._base = src if src._base is None else src._base
+            outs[0]._mark_view(args[0])
             self._view_children.setdefault(ins[0], []).append(node.outputs[0])
         return outs[0] if op.n_outputs == 1 else tuple(outs)
 

@@ -14,7 +14,7 @@ import numpy as np
 from graphc import dtypes as _dt
 from graphc.autograd.grad_mode import is_grad_enabled
 from graphc.errors import DeviceError, GraphcError
-from graphc.tensor import Tensor
+from graphc.tensor import Tensor, _sync_view
 
 active_tracer: ContextVar = ContextVar("graphc_active_tracer", default=None)
 _tracer_get = active_tracer.get
@@ -34,6 +34,8 @@ def apply(op, *args, **attrs):
     requires_grad = False
     for a in args:
         if isinstance(a, Tensor):
+            if a._base is not None and a._vbox[1] != a._hv:
+                _sync_view(a)  # a view whose base was since modified in place
             arrays.append(a._data)
             if a._requires_grad:
                 requires_grad = True
@@ -63,9 +65,7 @@ def apply(op, *args, **attrs):
         out = out.astype(out_dt.np)
     result = _wrap_tensor(out, device)
     if op.view:
-        src = args[0]
-        result._vbox = src._vbox
-        result._base = src if src._base is None else src._base
+        result._mark_view(args[0])
     if requires_grad and op.node_cls is not None and out.dtype.kind == "f" \
             and is_grad_enabled():
         result.grad_fn = op.node_cls(args, attrs, _edges(args), result)

@@ -453,11 +453,6 @@ def _assign(x: Tensor, entries: tuple, tensors: list, value, accumulate: bool) -
                        accumulate)
         x._vbox[0] += 1
         return x
-    if record and x._base is not None:
-        raise AutogradError(
-            "in-place modification of a view of a tensor that requires grad is not supported by "
-            "graphc (it would not update the base's gradient history); index the base tensor "
-            "directly, or clone() the view first")
     from graphc.ops.inplace import inplace
     op = INDEX_PUT if tensors else COPY_SLICES
 

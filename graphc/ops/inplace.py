@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from graphc.autograd.grad_mode import is_grad_enabled
 from graphc.errors import AutogradError, DTypeError, ShapeError
-from graphc.tensor import Tensor
+from graphc.tensor import Tensor, _sync_view
 
 
 def _active_tracer():
@@ -25,11 +25,10 @@ def check_inplace_allowed(self: Tensor, record: bool) -> None:
     if self.grad_fn is None and self._requires_grad:
         raise AutogradError("a leaf Variable that requires grad is being used in an in-place "
                             "operation.")
-    if self._base is not None:
-        raise AutogradError(
-            "in-place modification of a view while recording gradients is not supported by "
-            "graphc (the base's gradient history would not see it); use an out-of-place op, "
-            "clone() the view first, or modify the base tensor")
+    base = self._base
+    if base is not None and base.grad_fn is None and base._requires_grad:
+        raise AutogradError("a view of a leaf Variable that requires grad is being used in an "
+                            "in-place operation.")
 
 
 def _can_cast(src, dst) -> bool:
@@ -44,13 +43,35 @@ def _can_cast(src, dst) -> bool:
 def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
     """Run ``fn(self, *args)`` and store its result in ``self``'s memory."""
     tracer = _active_tracer()
+    if self._base is not None and tracer is None and self._vbox[1] != self._hv:
+        _sync_view(self)  # a view whose base was modified in place since its grad_fn was made
     record = is_grad_enabled() and (self._requires_grad or any(
         isinstance(a, Tensor) and a._requires_grad for a in args))
     check_inplace_allowed(self, record)
-    # The old value must survive for the new node's gradient: snapshot it when recording.
-    src = self.clone() if record and tracer is None else self
-    out = fn(src, *args, **kwargs)
     name = getattr(fn, "__name__", "op")
+
+    def compute(src: Tensor) -> Tensor:
+        return _fit(self, fn(src, *args, **kwargs), name)
+    if tracer is not None:
+        tracer.rebind(self, compute(self))
+        return self
+    if not record:
+        return write_data(self, compute(self)._data)
+    if self._base is not None:
+        from graphc.ops.view_history import inplace_through_view
+        return inplace_through_view(self, compute)
+    # The old value must survive for the new node's gradient: compute from a snapshot.
+    out = compute(self.clone())
+    write_data(self, out._data)
+    self.grad_fn = out.grad_fn
+    self._output_nr = out._output_nr
+    self._requires_grad = True
+    self._vbox[1] += 1  # a new history: views of this tensor regenerate their grad_fn
+    return self
+
+
+def _fit(self: Tensor, out: Tensor, name: str) -> Tensor:
+    """The result an in-place op may store: ``self``'s shape, cast to ``self``'s dtype."""
     if tuple(out.shape) != tuple(self.shape):
         raise ShapeError(f"{name}_: output with shape {list(self.shape)} doesn't match the "
                          f"broadcast shape {list(out.shape)}")
@@ -59,15 +80,7 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
             raise DTypeError(f"{name}_: result type {out.dtype.name} can't be cast to the "
                              f"desired output type {self.dtype.name}")
         out = out.to(self.dtype)
-    if tracer is not None:
-        tracer.rebind(self, out)
-        return self
-    write_data(self, out._data)
-    if record:
-        self.grad_fn = out.grad_fn
-        self._output_nr = out._output_nr
-        self._requires_grad = True
-    return self
+    return out
 
 
 def write_data(self: Tensor, data) -> Tensor:
@@ -102,12 +115,23 @@ def write_out(out: Tensor, result: Tensor) -> Tensor:
 
 
 def fill_(self: Tensor, value) -> Tensor:
-    """Fill with a scalar (or a 0-d tensor, whose gradient flows when grad mode is on)."""
-    if isinstance(value, Tensor) and value._requires_grad and is_grad_enabled():
-        return inplace(self, lambda s, v: s * 0 + v, value)
-    check_inplace_allowed(self, is_grad_enabled() and self._requires_grad)
-    if _active_tracer() is not None:
-        return inplace(self, lambda s: s * 0 + value)
+    """Fill with a scalar (or a 0-d tensor, whose gradient flows when grad mode is on).
+
+    While recording (or tracing) the fill is an op, so the old values get a zero gradient
+    (PyTorch's FillBackward0): ``masked_fill`` with an all-true mask, which unlike
+    ``s * 0 + v`` stays right when ``s`` holds inf or nan."""
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise ShapeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                         f"{value.ndim} dimensions.")
+    grad_on = is_grad_enabled()
+    if _active_tracer() is not None or grad_on and (
+            self._requires_grad or isinstance(value, Tensor) and value._requires_grad):
+        from graphc.ops.index import masked_fill
+        everywhere = Tensor._wrap(self._device.xp.ones((), bool), self._device)
+
+        def fill(s, v):
+            return masked_fill(s, everywhere, v)
+        return inplace(self, fill, value)
     if isinstance(value, Tensor):
         value = value.item()
     self._data.fill(value) if self._data.flags.writeable else write_data(self, value)

@@ -43,7 +43,10 @@ T_ = _variant(_shape.T, "t_", "TBackward1")
 def _alias(t: Tensor) -> Tensor:
     """A second Tensor object for the same storage, version counter and history."""
     a = Tensor._wrap(t._data, t._device)
-    a._vbox, a._base = t._vbox, t._base
+    a._vbox = t._vbox
+    if t._base is not None:
+        a._mark_view(t)
+        a._hv = t._hv
     a.grad_fn, a._output_nr, a._requires_grad = t.grad_fn, t._output_nr, t._requires_grad
     return a
 

@@ -27,11 +27,9 @@ def _multi_output_view(name: str, grad_name: str, count, **kw) -> OpDef:
 
 def _share_storage(results: tuple, src: Tensor) -> tuple:
     """Multi-output views: the dispatcher links single outputs only; link each piece here."""
-    base = src if src._base is None else src._base
     for r in results:
         if isinstance(r, Tensor) and concrete(r):
-            r._vbox = src._vbox
-            r._base = base
+            r._mark_view(src)
     return results
 
 
