@@ -2,9 +2,10 @@
 
 Subclasses only say how one group's parameters move (``_update_group``); the base class owns the
 bookkeeping every optimizer shares: validating parameters, running the closure with grad enabled
-and the update under ``no_grad``, ``zero_grad``, and ``state_dict``/``load_state_dict`` in
-PyTorch's structure (``{'state': {index: {...}}, 'param_groups': [{..., 'params': [index]}]}``)
-so checkpoints written with ``graphc.save`` restore training exactly.
+and the update under ``no_grad``, ``zero_grad``, step pre/post hooks, and
+``state_dict``/``load_state_dict`` in PyTorch's structure (``{'state': {index: {...}},
+'param_groups': [{..., 'params': [index]}]}``) so checkpoints written with ``graphc.save`` restore
+training exactly.
 
 Updates run on the raw backend arrays (``p._data``) with NumPy's API, so the same code serves
 NumPy and CuPy and allocates at most one temporary per parameter; each parameter's version
@@ -12,15 +13,18 @@ counter is bumped once per step, which keeps autograd's saved-tensor checks hone
 """
 from __future__ import annotations
 
-import numpy as _np
-
 import copy
+import functools
+import types
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 
+import numpy as _np
+
 from graphc import dtypes as _dt
 from graphc.autograd.grad_mode import enable_grad, no_grad
-from graphc.errors import ArgumentError, GraphcValueError, TraceError
+from graphc.autograd.node import RemovableHandle
+from graphc.errors import ArgumentError, GraphcRuntimeError, GraphcValueError, TraceError
 from graphc.ops.dispatch import active_tracer
 from graphc.tensor import Tensor
 
@@ -89,17 +93,76 @@ def zeros_state(p: Tensor) -> Tensor:
     return Tensor._wrap(p._device.xp.zeros_like(p._data), p._device)
 
 
+_global_step_pre_hooks: dict = {}
+_global_step_post_hooks: dict = {}
+
+
+def _add_hook(hooks: dict, hook: Callable) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle._key] = hook
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
+    """``hook(optimizer, args, kwargs) -> None | (args, kwargs)`` before every optimizer's step."""
+    return _add_hook(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
+    """``hook(optimizer, args, kwargs)`` after every optimizer's step."""
+    return _add_hook(_global_step_post_hooks, hook)
+
+
+def _hooked_step(func: Callable) -> Callable:
+    """Run the step hooks around ``func`` (PyTorch's order: global then own pre-hooks, own then
+    global post-hooks; ``args`` starts with the optimizer). A ``step`` that calls
+    ``super().step()`` fires them once, not once per level."""
+    @functools.wraps(func)
+    def step(self, *args, **kwargs):
+        pre, post = self._optimizer_step_pre_hooks, self._optimizer_step_post_hooks
+        if self._in_hooked_step or not (pre or post or _global_step_pre_hooks or
+                                        _global_step_post_hooks):
+            return func(self, *args, **kwargs)
+        args = (self, *args)
+        for hook in (*_global_step_pre_hooks.values(), *pre.values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise GraphcRuntimeError(f"{func} must return None or a tuple of "
+                                             f"(new_args, new_kwargs), but got {result}.")
+                args, kwargs = result
+        self._in_hooked_step = True
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            self._in_hooked_step = False
+        for hook in (*post.values(), *_global_step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+    step._hooked = True
+    return step
+
+
 class Optimizer:
     """Base class of all optimizers: holds ``param_groups`` and per-parameter ``state``."""
 
+    _in_hooked_step = False
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """A subclass's own ``step`` (user optimizers define one) gets the hooks too."""
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if isinstance(step, types.FunctionType) and not getattr(step, "_hooked", False):
+            cls.step = _hooked_step(step)
+
     def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
+        self._init_transient()
         if isinstance(params, Tensor):
             raise ArgumentError("params argument given to the optimizer should be an iterable "
                                 "of Tensors or dicts, but got " + _typename(params))
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        self._scratch: dict = {}
         try:
             groups = list(params)
         except TypeError:
@@ -173,6 +236,22 @@ class Optimizer:
             param_group.setdefault(name, default)
         self.param_groups.append(param_group)
 
+    # -- hooks -------------------------------------------------------------------------------
+    def _init_transient(self) -> None:
+        """What is not part of the pickled state (as in PyTorch, hooks are not copied)."""
+        self._scratch: dict = {}
+        self._optimizer_step_pre_hooks: dict = {}
+        self._optimizer_step_post_hooks: dict = {}
+
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(optimizer, args, kwargs) -> None | (new_args, new_kwargs)`` before ``step``;
+        ``handle.remove()`` unregisters it."""
+        return _add_hook(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(optimizer, args, kwargs)`` after ``step``; ``handle.remove()`` unregisters it."""
+        return _add_hook(self._optimizer_step_post_hooks, hook)
+
     # -- stepping ----------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset gradients: drop them (the default, like PyTorch 2) or fill them with zeros."""
@@ -190,6 +269,7 @@ class Optimizer:
                         g.requires_grad_(False)
                     g.zero_()
 
+    @_hooked_step
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient; returns the closure's loss."""
         if active_tracer.get() is not None:
@@ -267,6 +347,7 @@ class Optimizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._init_transient()
 
     def __repr__(self) -> str:
         lines = [type(self).__name__ + " ("]
@@ -294,4 +375,5 @@ def _cast_state(p: Tensor, key, value):
     return value
 
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "register_optimizer_step_post_hook", "register_optimizer_step_pre_hook",
+           "required"]
