@@ -106,7 +106,7 @@ def _mask_infer(x, p, shape):
 
 
 DROPOUT_MASK = register(OpDef(
-    name="dropout_mask", infer=_mask_infer, impl=_mask_impl, vjp=NONDIFF,
+    name="dropout_mask", infer=_mask_infer, impl=_mask_impl, vjp=NONDIFF, random=True,
     doc="Random keep-mask scaled by 1/(1-p), drawn from graphc's seeded generator. Not pure: "
         "every run draws anew."))
 

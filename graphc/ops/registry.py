@@ -29,6 +29,9 @@ pass and the runtime can never disagree about an op:
 * ``exact_grads``: the vjp already returns gradients in each input's shape and dtype, so the
   driver skips its un-broadcasting checks (compiled backward programs do).
 * ``moves_device``: the output lives on ``attrs['device']`` (``to``), not on the inputs' device.
+* ``random``: the kernel draws from a random generator, so two runs differ. A compiled forward
+  hands its draws to anything that replays the graph (``create_graph``), which must see the same
+  numbers rather than draw new ones.
 * ``n_outputs``: ops with several outputs (``max(dim)`` -> values, indices) return a tuple;
   the vjp then receives a list of output gradients (``None`` where none flowed).
 """
@@ -60,6 +63,7 @@ class OpDef:
     needs_mask: bool = False
     moves_device: bool = False
     exact_grads: bool = False
+    random: bool = False
     doc: str = ""
     node_cls: type | None = field(default=None, repr=False)
 

@@ -2,7 +2,8 @@
 
 The forward program computes the user's outputs, the values written back into mutated inputs,
 and the values the backward nodes read (the *saved* values, like PyTorch's saved tensors); the
-backward program maps (saved values, output gradients) to input gradients. Backward-only work
+backward program maps (saved values, output gradients) to input gradients. Random draws
+(dropout masks, ``randn``) are always saved: a replay of the graph must see the same numbers. Backward-only work
 that needs no output gradient (e.g. ``1 - tanh(x)**2``) stays in the backward program, so a
 forward call nobody differentiates does not pay for it.
 """
@@ -45,6 +46,10 @@ def split(joint: Graph, n_forward: int, outputs: list, mutations: list, seeds: l
             save(a)
     for g in grads:
         save(g)
+    for n in fwd_nodes:  # replaying the graph (create_graph) must reuse the forward's draws
+        if n.op.random:
+            for v in n.outputs:
+                save(v)
     f_inputs = [v for v in joint.inputs if v not in seed_set]
     f_outputs = list(outputs) + list(mutations) + saved
     fwd, _ = extract(joint, live_nodes(fwd_nodes, f_outputs), f_inputs, f_outputs, name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from graphc.autograd.grad_mode import is_grad_enabled
 from graphc.autograd.node import Node, _next_seq
 from graphc.errors import AutogradError
+from graphc.ir.graph import extract
 from graphc.ir.pytree import LEAF, unflatten
 from graphc.ops.dispatch import _edges
 from graphc.ops.inplace import write_data
@@ -188,16 +189,20 @@ class CompiledEntry:
         return unflatten(self.out_spec, leaves)
 
     # -- create_graph ------------------------------------------------------------------------
-    def replay_backward(self, inputs: list, seeds: list) -> list:
-        """Input gradients as eager (differentiable) tensors: replay the joint graph."""
+    def replay_backward(self, inputs: list, seeds: list, saved: list) -> list:
+        """Input gradients as eager (differentiable) tensors: replay the joint graph, reading
+        the forward's random draws (from ``saved``) instead of drawing new ones."""
+        art = self.art
+        draws = [k for k, v in enumerate(art.saved) if v.node is not None and v.node.op.random]
         if self.grad_graph is None:
             from graphc.passes import dce
-            joint = self.art.joint
-            g = joint.copy()
-            n = len(self.art.traced.outputs)
-            g.outputs = g.outputs[n:]
+            joint = art.joint
+            g, _ = extract(joint, [n for n in joint.nodes if not n.op.random],
+                           list(joint.inputs) + [art.saved[k] for k in draws],
+                           joint.outputs[len(art.traced.outputs):], f"{joint.name}_grad")
             self.grad_graph = dce.run(g)
-        return replay(self.grad_graph, list(inputs) + list(seeds))
+        drawn = [_wrap(saved[k], art.saved[k].device) for k in draws]
+        return replay(self.grad_graph, list(inputs) + list(seeds) + drawn)
 
 
 def _stand_in(v) -> Tensor:
@@ -270,7 +275,7 @@ class CompiledFunctionBackward(Node):
         if is_grad_enabled():  # create_graph=True: a differentiable gradient
             gs = (g,) if self.n_outputs == 1 else g
             seeds = [s if s is not None else _zeros(*m) for s, m in zip(gs, entry.seed_meta)]
-            return entry.replay_backward(self._all, seeds)
+            return entry.replay_backward(self._all, seeds, self._saved)
         if self.n_outputs == 1:
             arrays = (_seed_array(g, entry.seed_meta[0]),)
         else:

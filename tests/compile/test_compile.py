@@ -252,6 +252,23 @@ def test_module_train_eval_switch_recompiles():
     assert "dropout_mask" in str(cm.graph)
 
 
+def test_create_graph_replay_sees_the_forward_dropout_mask():
+    """create_graph replays the joint graph eagerly; it must reuse the forward's random draws
+    (a fresh mask would pair the output of one mask with the gradient of another)."""
+    import graphc.nn.functional as F
+    x = graphc.randn(400, dtype=graphc.float64, requires_grad=True)
+    f = graphc.compile(lambda x: (F.dropout(x, 0.5, True) + 1.0).tanh())
+    for create_graph in (False, True):
+        y = f(x)
+        (g,) = graphc.autograd.grad(y.sum(), x, create_graph=create_graph)
+        kept = (y.detach() != np.tanh(1.0)).numpy()
+        expected = np.where(kept, 2.0 * (1 - y.detach().numpy() ** 2), 0.0)
+        np.testing.assert_allclose(g.detach().numpy(), expected, atol=1e-12)
+        if create_graph:  # and the gradient is itself differentiable
+            (gg,) = graphc.autograd.grad(g.sum(), x)
+            assert gg.shape == x.shape and np.all(gg.numpy()[~kept] == 0)
+
+
 def test_backend_argument():
     x = graphc.randn(3)
     for backend in ("numpy", "interpreter", None):
