@@ -169,10 +169,6 @@ class Tensor(TensorMethods):
         return _F.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     @property
-    def mT(self) -> "Tensor":
-        return _F.transpose(self, -2, -1)
-
-    @property
     def data(self) -> "Tensor":
         """A detached alias: same storage, own version counter, invisible to autograd."""
         t = Tensor._wrap(self._data, self._device)

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from graphc.tensor import Tensor
 
 
+def _matrix_transpose(t) -> Tensor:
+    """The last two dims swapped; a 0-d tensor comes back as a view of itself (PyTorch allows
+    ``mT``/``H`` there, deprecated)."""
+    return _F.transpose(t, 0, 0) if t.ndim == 0 else _F.transpose(t, -2, -1)
+
+
 class TensorMethods:
     """Mixin of PyTorch's Tensor methods; every one is a thin call into ``graphc.ops``."""
 
@@ -762,17 +768,24 @@ class TensorMethods:
     @property
     def H(self) -> Tensor:
         """Conjugate transpose of a matrix (the transpose: graphc has no complex dtypes)."""
-        if self.ndim != 2:
+        if self.ndim not in (0, 2):
             raise ShapeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
                              f"{self.ndim}-D tensor.")
-        return _F.transpose(self, 0, 1)
+        return _matrix_transpose(self)
+
+    @property
+    def mT(self) -> Tensor:
+        if self.ndim == 1:
+            raise ShapeError("tensor.mT is only supported on matrices or batches of matrices. "
+                             "Got 1-D tensor.")
+        return _matrix_transpose(self)
 
     @property
     def mH(self) -> Tensor:
-        if self.ndim < 2:
-            raise ShapeError(f"tensor.mH is only supported on matrices or batches of matrices. "
-                             f"Got {self.ndim}-D tensor.")
-        return _F.transpose(self, -2, -1)
+        if self.ndim == 1:
+            raise ShapeError("tensor.mH is only supported on matrices or batches of matrices. "
+                             "Got 1-D tensor.")
+        return _matrix_transpose(self)
 
     def adjoint(self):
         return self.mH

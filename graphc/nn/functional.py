@@ -28,6 +28,7 @@ from graphc.ops.norm import batch_norm, layer_norm  # noqa: F401
 from graphc.ops.pool import (adaptive_avg_pool2d, avg_pool2d, max_pool2d,  # noqa: F401
                              max_pool2d_with_indices)
 from graphc.ops.shape import flatten  # noqa: F401
+from graphc.ops.shapes import require_dims, wrap_dim
 from graphc.tensor import Tensor
 
 
@@ -114,10 +115,11 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
-    if input.shape[dim] % 2:
+    d = wrap_dim("glu", dim, input.ndim, wrap_scalar=False)
+    if input.shape[d] % 2:
         raise ShapeError(f"glu: Halving dimension must be even, but dimension {dim} is size "
-                         f"{input.shape[dim]}")
-    a, b = input.chunk(2, dim)
+                         f"{input.shape[d]}")
+    a, b = input.chunk(2, d)
     return a * b.sigmoid()
 
 
@@ -195,7 +197,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if scale_grad_by_freq or sparse:
         raise GraphcValueError("embedding: scale_grad_by_freq=True and sparse=True are not "
                                "supported by graphc (gradients are dense and unscaled)")
-    pidx = embedding_padding_idx(padding_idx, weight.shape[0])
+    pidx = embedding_padding_idx(padding_idx, weight)
     if max_norm is not None:
         _embedding_renorm_(weight, input, float(max_norm), float(norm_type))
     return checked(EMBEDDING, weight, input, padding_idx=pidx)
@@ -302,6 +304,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
 # -- normalization ---------------------------------------------------------------------------
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    require_dims("group_norm", tuple(input.shape), 2)
     n, c = input.shape[0], input.shape[1]
     if c % num_groups:
         raise ShapeError(f"group_norm: Expected number of channels in input to be divisible by "
@@ -324,6 +327,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Batch norm over each (sample, channel) plane, as PyTorch implements it."""
+    require_dims("instance_norm", tuple(input.shape), 2)
     n, c = input.shape[0], input.shape[1]
     x = input.reshape((1, n * c) + tuple(input.shape[2:]))
     rep = lambda t: None if t is None else t.repeat(n)  # noqa: E731
@@ -406,7 +410,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise GraphcValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. "
                                f"Got: {label_smoothing}")
-    class_dim = 0 if input.ndim == 1 else 1
+    class_dim = wrap_dim("cross_entropy", 0 if input.ndim == 1 else 1, input.ndim,
+                         wrap_scalar=False)
     n_classes = input.shape[class_dim]
     logp = _ops.log_softmax(input, class_dim)
     if target.dtype.is_floating_point:

@@ -14,7 +14,7 @@ import sympy as sp
 from graphc.errors import DTypeError, GraphcValueError
 from graphc.ops.conv import fill_out
 from graphc.ops.dispatch import apply
-from graphc.ops.elementwise import _erf_impl, exp, sigmoid, tanh, where
+from graphc.ops.elementwise import _erf_impl, as_array, exp, sigmoid, tanh, where
 from graphc.ops.registry import OpDef, register
 from graphc.tensor import Tensor
 
@@ -54,7 +54,7 @@ _A = 0.044715
 
 def _gelu_impl(xp, x, approximate="none"):
     if approximate == "tanh":  # 0.5 x (1 + tanh(c (x + a x^3))), computed in place
-        r = xp.multiply(x, x)
+        r = as_array(xp.multiply(x, x))
         r *= _A
         r += 1
         r *= x
@@ -72,7 +72,7 @@ def _gelu_derivative(xp, x, approximate):
     """d gelu / dx as one array, with few temporaries (the kernel of gelu_backward)."""
     if approximate == "tanh":
         x2 = xp.multiply(x, x)
-        t = xp.multiply(x2, _A)
+        t = as_array(xp.multiply(x2, _A))
         t += 1
         t *= x
         t *= _SQRT_2_PI
@@ -81,14 +81,14 @@ def _gelu_derivative(xp, x, approximate):
         x2 += 1
         x2 *= x
         x2 *= 0.5 * _SQRT_2_PI                  # 0.5 c x (1 + 3 a x^2)
-        d = xp.multiply(t, t)
+        d = as_array(xp.multiply(t, t))
         xp.subtract(1, d, out=d)
         d *= x2                                 # 0.5 c x (1 + 3 a x^2) (1 - t^2)
         t += 1
         t *= 0.5
         d += t                                  # + 0.5 (1 + t)
         return d
-    pdf = xp.multiply(x, x)
+    pdf = as_array(xp.multiply(x, x))
     pdf *= -0.5
     xp.exp(pdf, out=pdf)
     pdf *= _INV_SQRT_2PI * 1.0

@@ -61,6 +61,34 @@ def _t(x) -> bool:
     return isinstance(x, Tensor)
 
 
+_generic = np.generic
+_asarray = np.asarray
+_multiply = np.multiply
+_subtract = np.subtract
+
+
+def as_array(r):
+    """``r`` as an array a kernel may write into (``out=r``, ``r *= …``).
+
+    A NumPy ufunc returns a scalar, not a 0-d array, when every input is 0-d and no ``out=``
+    is given; kernels that compute in place pass their first result through here. CuPy always
+    returns arrays, which pass through unchanged. Kernels run on tiny tensors skip the call
+    (~100 ns) unless the result is 0-d: ``r = r if r.ndim else as_array(r)``.
+    """
+    return _asarray(r) if isinstance(r, _generic) else r
+
+
+def _readonly_one(dt):
+    one = np.ones((), dt)
+    one.flags.writeable = False
+    return one
+
+
+# A 0-d ``1`` per NumPy dtype: ufuncs take it about twice as fast as the Python int ``1``
+# (no scalar conversion per call), which matters for tiny tensors.
+_ONES = {dt: _readonly_one(dt) for dt in _dt._FROM_NP if isinstance(dt, np.dtype)}
+
+
 # -- binary arithmetic -----------------------------------------------------------------------
 ADD = _ew("add", _ufunc("add"), lambda g, x, y, out: (g, g), lambda a, b: a + b)
 SUB = _ew("sub", _ufunc("subtract"), lambda g, x, y, out: (g, -g), lambda a, b: a - b)
@@ -124,6 +152,7 @@ SQRT = _ew("sqrt", _ufunc("sqrt", quiet=True), lambda g, x, out: (g / (2 * out),
 def _rsqrt_impl(xp, x, out=None):
     with np.errstate(divide="ignore", invalid="ignore"):
         r = xp.sqrt(x, out=out)
+        r = r if r.ndim else as_array(r)
         return xp.reciprocal(r, out=r)
 
 
@@ -140,9 +169,17 @@ TAN = _ew("tan", _ufunc("tan"), lambda g, x, out: (g * (1 + out * out),), sp.tan
 
 
 def _tanh_backward_impl(xp, g, y, out=None):
-    r = xp.multiply(y, y, out=out)
-    xp.subtract(1, r, out=r)
-    return xp.multiply(g, r, out=r)
+    """``g * (1 - y*y)`` in three passes over one buffer. It runs in every backward through
+    tanh, so the NumPy path is tuned for tiny tensors: ufuncs bound once, ``out`` positional,
+    a cached 0-d one (a Python ``1`` costs a scalar conversion per call)."""
+    if xp is not np:  # CuPy: results are always arrays (and out=None must be a keyword)
+        r = xp.multiply(y, y, out=out)
+        xp.subtract(1, r, out=r)
+        return xp.multiply(g, r, out=r)
+    r = y * y if out is None else _multiply(y, y, out)
+    r = r if r.ndim else as_array(r)
+    _subtract(_ONES[r.dtype], r, r)
+    return _multiply(g, r, r)
 
 
 # One kernel for tanh's gradient g * (1 - y^2) (as PyTorch's tanh_backward): one op per
@@ -157,6 +194,7 @@ TANH = _ew("tanh", _ufunc("tanh"), lambda g, x, out: (apply(TANH_BACKWARD, g, ou
 def _sigmoid_impl(xp, x, out=None):
     # 0.5 * (1 + tanh(x / 2)) never overflows, unlike 1 / (1 + exp(-x)).
     r = xp.multiply(x, 0.5, out=out)
+    r = r if r.ndim else as_array(r)
     xp.tanh(r, out=r)
     r += 1
     r *= 0.5
@@ -165,6 +203,7 @@ def _sigmoid_impl(xp, x, out=None):
 
 def _sigmoid_backward_impl(xp, g, y, out=None):
     r = xp.subtract(1, y, out=out)
+    r = r if r.ndim else as_array(r)
     r *= y
     return xp.multiply(g, r, out=r)
 
@@ -199,7 +238,7 @@ def _erf_impl(xp, x, out=None):
     if out is not None:
         out[...] = r
         return out
-    return r
+    return as_array(r)
 
 
 ERF = _ew("erf", _erf_impl, lambda g, x, out: (g * (2 / math.sqrt(math.pi)) * exp(-x * x),),
@@ -266,6 +305,7 @@ def _clamp_impl(xp, x, lo=None, hi=None, out=None):
     if hi is None:
         return xp.maximum(x, lo, out=out)
     r = xp.maximum(x, lo, out=out)
+    r = r if r.ndim else as_array(r)
     return xp.minimum(r, hi, out=r)
 
 

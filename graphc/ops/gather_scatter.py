@@ -52,21 +52,39 @@ def _pad_to(t: Tensor, shape: tuple) -> Tensor:
     return apply(SLICE_BACKWARD, t, shape=tuple(shape), index=index)
 
 
+def _vector_shape(shape: tuple) -> tuple:
+    """As PyTorch, a 0-d tensor counts as a vector of one element for gather and scatter."""
+    return shape or (1,)
+
+
 def _check_index(op: str, x, index, dim: int, src=None) -> None:
     """PyTorch's shape/dtype rules for gather/scatter index tensors."""
     if index.dtype is not _dt.int64:
         raise DTypeError(f"{op}(): Expected dtype int64 for index")
-    xs, ixs = tuple(x.shape), tuple(index.shape)
-    if len(ixs) != len(xs) and not (len(xs) <= 1 and len(ixs) <= 1):
-        raise ShapeError("Index tensor must have the same number of dimensions as input tensor")
+    xs, ixs = _vector_shape(tuple(x.shape)), _vector_shape(tuple(index.shape))
+    if len(ixs) != len(xs):
+        raise ShapeError(f"{op}(): Index tensor must have the same number of dimensions as "
+                         f"input tensor (index {list(index.shape)}, input {list(x.shape)})")
     for d, (a, b) in enumerate(zip(ixs, xs)):
         if d != dim and a > b:
             raise ShapeError(f"Size does not match at dimension {d} expected index {list(ixs)} "
                              f"to be no larger than self {list(xs)} apart from dimension {dim}")
     if src is not None and isinstance(src, Tensor):
-        ss = tuple(src.shape)
+        ss = _vector_shape(tuple(src.shape))
         if len(ss) != len(ixs) or any(a > b for a, b in zip(ixs, ss)):
-            raise ShapeError(f"Expected index {list(ixs)} to be no larger than src {list(ss)}")
+            raise ShapeError(f"{op}(): Expected index {list(index.shape)} to be no larger than "
+                             f"src {list(src.shape)}")
+
+
+def _vectors(*arrays) -> tuple:
+    """0-d arrays as 1-element views (scalars pass through): the kernels' form of
+    ``_vector_shape``."""
+    return tuple(a.reshape(1) if getattr(a, "ndim", 1) == 0 else a for a in arrays)
+
+
+def _check_along(op: str, xp, idx, a, dim: int) -> None:
+    """Indices must lie in ``[0, size)`` along ``dim``; NumPy would wrap negative ones."""
+    check_bounds(xp, idx, a.shape[dim], dim, negative=False, op=op)
 
 
 # -- gather (and sort/topk, which are gathers PyTorch names differently) ----------------------
@@ -75,10 +93,10 @@ def _gather_infer(x, index, dim):
 
 
 def _gather_impl(xp, a, idx, dim, out=None):
-    if a.ndim == 0:
-        return _copy(a, out)
-    check_bounds(xp, idx, a.shape[dim], dim)
-    return fill_out(out, a[_along(xp, idx, dim)])
+    v, i = _vectors(a, idx)
+    _check_along("gather", xp, i, v, dim)
+    r = v[_along(xp, i, dim)]
+    return fill_out(out, r if i is idx else r.reshape(()))
 
 
 def _gather_vjp(g, x, index, out, dim):
@@ -120,21 +138,17 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
 # -- scatter / scatter_add -------------------------------------------------------------------
 def _scatter_add_impl(xp, a, idx, src, dim, out=None):
     r = _copy(a, out)
-    if r.ndim == 0:
-        r[...] += src
-        return r
-    check_bounds(xp, idx, a.shape[dim], dim)
-    add_at(xp, r, _along(xp, idx, dim), _head(src, idx.shape))
+    v, idx, src = _vectors(r, idx, src)  # v: a view of r
+    _check_along("scatter_add", xp, idx, v, dim)
+    add_at(xp, v, _along(xp, idx, dim), _head(src, idx.shape))
     return r
 
 
 def _scatter_impl(xp, a, idx, src, dim, out=None):
     r = _copy(a, out)
-    if r.ndim == 0:
-        r[...] = src
-        return r
-    check_bounds(xp, idx, a.shape[dim], dim)
-    r[_along(xp, idx, dim)] = _head(src, idx.shape) if hasattr(src, "shape") else src
+    v, idx, src = _vectors(r, idx, src)
+    _check_along("scatter", xp, idx, v, dim)
+    v[_along(xp, idx, dim)] = _head(src, idx.shape) if hasattr(src, "shape") else src
     return r
 
 
@@ -191,22 +205,25 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *,
 # -- index_select / index_add ----------------------------------------------------------------
 def _index_select_infer(x, index, dim):
     s = tuple(x.shape)
+    if not s:  # a 0-d input stays 0-d (its one index was checked by index_select)
+        return (), x.dtype
     return s[:dim] + (index.numel(),) + s[dim + 1:], x.dtype
 
 
 def _index_select_impl(xp, a, idx, dim, out=None):
+    idx = idx.reshape(-1)
+    _check_along("index_select", xp, idx, _vectors(a)[0], dim)
     if a.ndim == 0:
         return _copy(a, out)
-    idx = idx.reshape(-1)
-    check_bounds(xp, idx, a.shape[dim], dim)
     return fill_out(out, xp.take(a, idx, axis=dim))
 
 
 def _index_add_impl(xp, a, idx, src, dim, alpha, out=None):
     r = _copy(a, out)
+    v, src = _vectors(r, src)
     idx = idx.reshape(-1)
-    check_bounds(xp, idx, a.shape[dim], dim)
-    add_at(xp, r, (slice(None),) * dim + (idx,), src if alpha == 1 else src * alpha)
+    _check_along("index_add", xp, idx, v, dim)
+    add_at(xp, v, (slice(None),) * dim + (idx,), src if alpha == 1 else src * alpha)
     return r
 
 
@@ -236,6 +253,9 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """The slices ``index`` along ``dim``, in that order (a copy)."""
     d = wrap_dim("index_select", dim, input.ndim)
     _check_vector_index("index_select", index)
+    if input.ndim == 0 and index.numel() != 1:
+        raise ShapeError(f"index_select(): Index to scalar can have only 1 value, got "
+                         f"{index.numel()} value(s) (input [], index {list(index.shape)})")
     return apply(INDEX_SELECT, input, index, dim=d)
 
 
@@ -244,10 +264,13 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     d = wrap_dim("index_add", dim, input.ndim)
     _check_vector_index("index_add_", index)
     xs, ss = tuple(input.shape), tuple(source.shape)
-    if ss[:d] + ss[d + 1:] != xs[:d] + xs[d + 1:] or (ss and ss[d] != index.numel()):
+    if len(ss) != len(xs) or ss[:d] + ss[d + 1:] != xs[:d] + xs[d + 1:]:
+        raise ShapeError(f"index_add_(): source tensor shape must match self tensor shape, "
+                         f"excluding the specified dimension. Got self.shape = {list(xs)} "
+                         f"source.shape = {list(ss)}")
+    if _vector_shape(ss)[d] != index.numel():
         raise ShapeError(f"index_add_(): Number of indices ({index.numel()}) should be equal to "
-                         f"source.size(dim) ({ss[d] if ss else 1}), and source {list(ss)} should "
-                         f"match input {list(xs)} elsewhere")
+                         f"source.size(dim) ({_vector_shape(ss)[d]}) (source {list(ss)})")
     return apply(INDEX_ADD, input, index, source, dim=d, alpha=alpha)
 
 

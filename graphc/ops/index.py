@@ -2,7 +2,8 @@
 ``index_put``, ``masked_fill``, ``masked_select`` and ``nonzero``.
 
 An index is first parsed into canonical, hashable entries: ``('int', i)``, ``('slice', start,
-stop, step)``, ``('none',)`` and ``('tensor', k)``, the last naming the k-th index tensor. Basic
+stop, step)``, ``('none',)``, ``('tensor', k)`` and ``('newdim', k)``, the last two naming the
+k-th index tensor (``newdim``: a 0-d mask, i.e. a new size-1 dim that tensor k indexes). Basic
 indexing (no tensors) is a view op whose attrs hold the entries. Advanced indexing copies and its
 index tensors are op *inputs*, so a traced graph sees where they come from; boolean masks become
 integer indices (``nonzero``) first, so every op here has a static output shape.
@@ -48,14 +49,16 @@ def add_at(xp, a, index, values) -> None:
         cupyx.scatter_add(a, index, values)
 
 
-def check_bounds(xp, idx, size: int, dim: int) -> None:
-    """PyTorch's out-of-bounds message (CuPy would silently wrap)."""
+def check_bounds(xp, idx, size: int, dim: int, negative: bool = True, op: str = "") -> None:
+    """PyTorch's out-of-bounds message (CuPy would silently wrap). ``negative=False``: indices
+    must lie in ``[0, size)``, as gather/scatter/index_select require."""
     if idx.size == 0:
         return
     lo, hi = int(idx.min()), int(idx.max())
-    if hi >= size or lo < -size:
+    if hi >= size or lo < (-size if negative else 0):
         bad = hi if hi >= size else lo
-        raise GraphcIndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+        raise GraphcIndexError(f"{op + ': ' if op else ''}index {bad} is out of bounds for "
+                               f"dimension {dim} with size {size}")
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -66,9 +69,7 @@ def _classify(x: Tensor, item):
     if item is Ellipsis:
         return ("ellipsis",)
     if isinstance(item, bool):
-        if item:
-            return _NONE
-        raise GraphcIndexError("indexing with a scalar False is not supported by graphc")
+        return ("mask0", item)
     if isinstance(item, slice):
         vals = [None if v is None else operator.index(v) for v in (item.start, item.stop,
                                                                    item.step)]
@@ -101,11 +102,7 @@ def _classify_tensor(x: Tensor, t: Tensor):
                               f"indexed tensor ({x.device})")
         t = t.to(x.device)
     if kind.is_bool or kind is _dt.uint8:
-        if t.ndim == 0:
-            if bool(t.item()):
-                return _NONE
-            raise GraphcIndexError("indexing with a scalar False is not supported by graphc")
-        return ("mask", t if kind.is_bool else t.bool())
+        return ("mask0" if t.ndim == 0 else "mask", t if kind.is_bool else t.bool())
     return ("long", t)
 
 
@@ -156,6 +153,13 @@ def parse_index(x: Tensor, index):
             entries.append(("tensor", len(tensors)))
             tensors.append(it[1])
             d += 1
+        elif k == "mask0":  # as in PyTorch: a new size-1 dim, indexed by [0] (True) or [] (False)
+            from graphc.ops.creation import zeros
+            m = it[1]  # a Python bool is static; a tensor is data, like any mask
+            entries.append(("newdim", len(tensors)))
+            tensors.append(zeros(int(m), dtype=_dt.int64, device=x.device) if isinstance(m, bool)
+                           else nonzero(m.reshape(1), as_tuple=True)[0])
+            select = False
         else:  # a boolean mask over mask.ndim dims: its nonzero coordinates, one per dim
             m = it[1]
             if tuple(m.shape) != shape[d:d + m.ndim]:
@@ -185,6 +189,10 @@ def _split_index(entries: tuple, arrays) -> tuple:
         elif k == "none":
             basic.append(None)
             adv.append(slice(None))
+        elif k == "newdim":
+            basic.append(None)
+            adv.append(arrays[e[1]])
+            has_tensor = True
         else:
             basic.append(slice(None))
             adv.append(arrays[e[1]])
@@ -197,7 +205,7 @@ def _basic_shape(shape: tuple, entries: tuple) -> tuple:
     out, d = [], 0
     for e in entries:
         k = e[0]
-        if k == "none":
+        if k in ("none", "newdim"):
             out.append(1)
         elif k == "int":
             d += 1
@@ -222,26 +230,21 @@ def index_shape(shape: tuple, entries: tuple, idx_shapes: list) -> tuple:
                                "with shapes " + ", ".join(str(list(s)) for s in idx_shapes)) \
             from None
     kept = [e for e in entries if e[0] != "int"]
-    pos = [i for i, e in enumerate(kept) if e[0] == "tensor"]
+    pos = [i for i, e in enumerate(kept) if e[0] in ("tensor", "newdim")]
     if pos[-1] - pos[0] + 1 == len(pos):  # adjacent tensors: their dims replace them in place
         return out[:pos[0]] + b + out[pos[-1] + 1:]
     return b + tuple(s for i, s in enumerate(out) if i not in pos)
 
 
-def _tensor_dims(entries: tuple) -> list:
-    """The input dim each index tensor addresses (for bounds messages)."""
-    dims, d = [None] * sum(1 for e in entries if e[0] == "tensor"), 0
+def _check_all(xp, shape, entries, arrays) -> None:
+    """Bounds of every index tensor against the input dim it addresses ("newdim" indices come
+    from a 0-d mask and are in range by construction)."""
+    d = 0
     for e in entries:
         if e[0] == "tensor":
-            dims[e[1]] = d
-        if e[0] != "none":
+            check_bounds(xp, arrays[e[1]], shape[d], d)
+        if e[0] not in ("none", "newdim"):
             d += 1
-    return dims
-
-
-def _check_all(xp, shape, entries, arrays) -> None:
-    for k, d in enumerate(_tensor_dims(entries)):
-        check_bounds(xp, arrays[k], shape[d], d)
 
 
 # -- basic indexing (views) ------------------------------------------------------------------

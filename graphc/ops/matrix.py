@@ -249,7 +249,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None, *,
         if dim is None:
             raise ShapeError(f"linalg.cross: no dimension of size 3 in input of shape "
                              f"{list(shape)}")
-    d = wrap_dim("linalg.cross", dim, len(shape))
+    d = wrap_dim("linalg.cross", dim, len(shape), wrap_scalar=False)
     sa, sb = tuple(input.shape), tuple(other.shape)
     if sa[d] != 3 or sb[d] != 3:
         raise ShapeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "

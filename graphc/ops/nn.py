@@ -47,9 +47,13 @@ def _emb_backward_impl(xp, g, idx, num_weights, padding_idx, out=None):
     return fill_out(out, dw)
 
 
-def _emb_infer(w, idx, padding_idx):
+def _check_weight(w) -> None:
     if w.ndim != 2:
         raise ShapeError(f"embedding: 'weight' must be 2-D, got weight of shape {list(w.shape)}")
+
+
+def _emb_infer(w, idx, padding_idx):
+    _check_weight(w)
     if idx.dtype not in (_dt.int64, _dt.int32):
         raise DTypeError(f"embedding: Expected tensor for argument #1 'indices' to have one of "
                          f"the following scalar types: Long, Int; but got {idx.dtype} instead")
@@ -57,7 +61,7 @@ def _emb_infer(w, idx, padding_idx):
 
 
 def _emb_backward_infer(g, idx, num_weights, padding_idx):
-    if tuple(g.shape[:-1]) != tuple(idx.shape):
+    if g.ndim != idx.ndim + 1 or tuple(g.shape[:-1]) != tuple(idx.shape):
         raise ShapeError(f"embedding_backward: gradient of shape {list(g.shape)} does not match "
                          f"indices of shape {list(idx.shape)}")
     return (num_weights, g.shape[-1]), g.dtype
@@ -81,9 +85,12 @@ EMBEDDING_BACKWARD = register(OpDef(
     vjp=_emb_backward_vjp, doc="Scatter-add of the output gradient into the picked rows."))
 
 
-def embedding_padding_idx(padding_idx, num: int):
+def embedding_padding_idx(padding_idx, weight: Tensor):
+    """``padding_idx`` as a row of ``weight`` (None for none), checking both as PyTorch does."""
+    _check_weight(weight)
     if padding_idx is None:
         return None
+    num = weight.shape[0]
     padding_idx = int(padding_idx)
     if not -num <= padding_idx < num:
         raise GraphcValueError(f"embedding: Padding_idx must be within num_embeddings "

@@ -131,6 +131,10 @@ def _ln_impl(xp, x, w, b, normalized_shape, eps, out=None):
 
 def _ln_infer(x, w, b, normalized_shape, eps):
     k = len(normalized_shape)
+    if not k:
+        raise ShapeError(f"layer_norm: Expected normalized_shape to be at least 1-dimensional, "
+                         f"i.e., containing at least one element, but got normalized_shape = [] "
+                         f"(input of size {list(x.shape)})")
     if tuple(x.shape[x.ndim - k:]) != tuple(normalized_shape) or x.ndim < k:
         raise ShapeError(f"layer_norm: Given normalized_shape={list(normalized_shape)}, expected "
                          f"input with shape [*, {', '.join(map(str, normalized_shape))}], but "

@@ -118,7 +118,7 @@ def _maxpool_impl(xp, x, idx, overlap, out=None):
 
 def _maxpool_backward_impl(xp, g, idx, input_hw, overlap, out=None):
     h, w = input_hw
-    lead = g.shape[:-2]
+    *lead, _, _ = g.shape  # fails below 2-D: the shape rule then names the problem
     b = int(np.prod(lead)) if lead else 1
     dx = xp.zeros((b * h * w,), g.dtype)
     flat = idx.reshape(b, -1) + xp.arange(b, dtype=np.int64).reshape(b, 1) * (h * w)
@@ -145,6 +145,9 @@ def _maxpool_infer(x, idx, overlap):
 
 
 def _maxpool_backward_infer(g, idx, input_hw, overlap):
+    if g.ndim not in (3, 4):
+        raise ShapeError(f"max_pool2d_backward: expected a 3D or 4D gradient, got shape "
+                         f"{list(g.shape)}")
     if tuple(g.shape) != tuple(idx.shape):
         raise ShapeError(f"max_pool2d_backward: gradient of shape {list(g.shape)} does not "
                          f"match indices of shape {list(idx.shape)}")

@@ -94,13 +94,14 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *,
     repeated by ``r``."""
     if repeats is None:  # the one-argument form: input holds the repeats
         _check_repeats(input)
-        return apply(REPEAT_INTERLEAVE, input.reshape(-1))
+        if input.ndim != 1:
+            raise ShapeError(f"repeat_interleave only accept 1D vector as repeat (got shape "
+                             f"{list(input.shape)})")
+        return apply(REPEAT_INTERLEAVE, input)
     if dim is None:
         input, d = reshape(input, (-1,)), 0
     else:
-        d = wrap_dim("repeat_interleave", dim, input.ndim)
-    if input.ndim == 0:
-        input = reshape(input, (1,))
+        d = wrap_dim("repeat_interleave", dim, input.ndim, wrap_scalar=False)
     n = tuple(input.shape)[d]
     if isinstance(repeats, Tensor):
         _check_repeats(repeats)

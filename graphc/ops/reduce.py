@@ -44,8 +44,11 @@ def _axis(dim, x):
 
 
 def _count(shape, dim) -> int:
-    """How many elements each output of a reduction over ``dim`` combines."""
-    return math.prod(shape) if dim is None else math.prod(shape[d] for d in dim)
+    """How many elements each output of a reduction over ``dim`` combines (a 0-d input's one
+    wrappable dim holds its one element)."""
+    if dim is None or not shape:
+        return math.prod(shape)
+    return math.prod(shape[d] for d in dim)
 
 
 def _keep(t, shape, dim, keepdim):
@@ -177,7 +180,7 @@ PROD_DIM = _reduction("prod_dim", _prod_impl, _prod_vjp, _int_to_long,
 # -- var / std / norm ----------------------------------------------------------------------------
 def _var_impl(xp, x, dim=None, keepdim=False, correction=1, out=None):
     ax = _axis(dim, x)
-    if _count(x.shape, dim if x.ndim else None) > correction:
+    if _count(x.shape, dim) > correction:
         return xp.var(x, axis=ax, ddof=correction, keepdims=keepdim, out=out)
     with warnings.catch_warnings():  # too few samples: inf/nan as in PyTorch, without noise
         warnings.simplefilter("ignore")

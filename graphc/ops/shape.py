@@ -167,10 +167,10 @@ def ravel(input: Tensor) -> Tensor:
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     shape = tuple(input.shape)
-    if not shape:
-        return reshape(input, (1,))
     s = wrap_dim("flatten", start_dim, len(shape))
     e = wrap_dim("flatten", end_dim, len(shape))
+    if not shape:
+        return reshape(input, (1,))
     if s > e:
         raise ShapeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
@@ -180,7 +180,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     shape = tuple(input.shape)
-    d = wrap_dim("unflatten", dim, len(shape))
+    d = wrap_dim("unflatten", dim, len(shape), wrap_scalar=False)
     sizes = dims_arg(sizes)
     if not sizes:
         raise ShapeError("unflatten: sizes must be non-empty")
@@ -276,6 +276,8 @@ def movedim(input: Tensor, source, destination) -> Tensor:
         raise GraphcValueError(f"movedim: Invalid source or destination dims: source ({list(src)}"
                                f" dims) should contain the same number of dims as destination "
                                f"({list(dst)} dims)")
+    if n == 0:  # dims 0 and -1 both name a 0-d tensor's one position: nothing moves
+        return permute(input, ())
     order = [d for d in range(n) if d not in src]
     for s, d in sorted(zip(dst, src)):
         order.insert(s, d)
@@ -445,7 +447,7 @@ def flip(input: Tensor, *dims) -> Tensor:
     w = tuple(wrap_dim("flip", d, n) for d in dims)
     if len(set(w)) != len(w):
         raise DimError(f"dim {w[0]} appears multiple times in the list of dims")
-    return apply(FLIP, input, dims=w)
+    return apply(FLIP, input, dims=w if n else ())  # a 0-d tensor flips to itself
 
 
 def fliplr(input: Tensor) -> Tensor:
@@ -473,7 +475,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
             raise ShapeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
                              f"dims: 0")
         return apply(ROLL, input, shifts=shifts, dims=None)
-    w = tuple(wrap_dim("roll", d, input.ndim) for d in dims_arg(dims))
+    w = tuple(wrap_dim("roll", d, input.ndim, wrap_scalar=False) for d in dims_arg(dims))
     if len(w) != len(shifts):
         raise ShapeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
                          f"{len(w)}")

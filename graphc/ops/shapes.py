@@ -36,15 +36,26 @@ def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
     return out
 
 
-def wrap_dim(op: str, dim: int, ndim: int) -> int:
-    """A dim in [-ndim, ndim) as a non-negative index; 0-d tensors accept dims 0 and -1."""
+def wrap_dim(op: str, dim: int, ndim: int, wrap_scalar: bool = True) -> int:
+    """A dim in [-ndim, ndim) as a non-negative index; 0-d tensors accept dims 0 and -1 unless
+    ``wrap_scalar`` is False (ops that need a real dim: cross, narrow, split …), as in PyTorch's
+    ``maybe_wrap_dim``."""
     n = max(ndim, 1)
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise DimError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    if ndim == 0 and not wrap_scalar:
+        raise DimError(f"{op}: Dimension specified as {dim} but tensor has no dimensions")
     if dim < -n or dim >= n:
         raise DimError(f"{op}: Dimension out of range (expected to be in range of "
                        f"[{-n}, {n - 1}], but got {dim})")
     return dim + n if dim < 0 else dim
+
+
+def require_dims(op: str, shape: tuple, n: int = 1) -> None:
+    """PyTorch's refusal of tensors with fewer than ``n`` dims (split, narrow, glu …)."""
+    if len(shape) < n:
+        raise ShapeError(f"{op} expects at least a {n}-dimensional tensor, got a tensor of "
+                         f"shape {list(shape)}")
 
 
 def wrap_dims(op: str, dims, ndim: int) -> tuple | None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import operator
 
 from graphc import dtypes as _dt
-from graphc.errors import DimError, GraphcIndexError, GraphcValueError, ShapeError
+from graphc.errors import GraphcIndexError, GraphcValueError, ShapeError
 from graphc.ops.dispatch import apply
 from graphc.ops.registry import OpDef, register
 from graphc.ops.shape import concrete, expand, per_node_variant, reshape
-from graphc.ops.shapes import wrap_dim
+from graphc.ops.shapes import require_dims, wrap_dim
 from graphc.tensor import Tensor
 
 
@@ -69,6 +69,7 @@ SPLIT_WITH_SIZES = _multi_output_view("split_with_sizes", "SplitWithSizesBackwar
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Views of consecutive pieces: equal ``int`` pieces (the last may be smaller) or sizes."""
+    require_dims("split", tuple(tensor.shape))
     d = wrap_dim("split", dim, tensor.ndim)
     n = tuple(tensor.shape)[d]
     if isinstance(split_size_or_sections, (list, tuple)):
@@ -90,6 +91,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise ShapeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    require_dims("chunk", tuple(input.shape))
     d = wrap_dim("chunk", dim, input.ndim)
     n = tuple(input.shape)[d]
     step = -(-n // chunks)
@@ -124,9 +126,7 @@ UNBIND = _multi_output_view("unbind", "UnbindBackward0", infer=_unbind_infer, im
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """All slices along ``dim``, as views (``tuple(x)`` iterates this way)."""
-    if input.ndim == 0:
-        raise DimError("Dimension specified as 0 but tensor has no dimensions")
-    d = wrap_dim("unbind", dim, input.ndim)
+    d = wrap_dim("unbind", dim, input.ndim, wrap_scalar=False)
     if tuple(input.shape)[d] == 0:
         return ()
     return _share_storage(apply(UNBIND, input, dim=d), input)
@@ -135,6 +135,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The view ``input[..., start:start + length, ...]`` along ``dim`` (SliceBackward0)."""
     from graphc.ops.index import slice_view
+    require_dims("narrow", tuple(input.shape))
     d = wrap_dim("narrow", dim, input.ndim)
     n = tuple(input.shape)[d]
     start = operator.index(start)

@@ -28,6 +28,8 @@ class OpSpec:
     rtol: float = 1e-5
     torch_fn: Callable | None = None    # when torch spells it differently
     reduce_out: Callable | None = None  # maps a multi-output result to the tensor to check
+    zero_dim: bool = True               # rerun with 0-d inputs (False: only where the row
+                                        # itself fixes shapes, so 0-d inputs say nothing)
 
     def inputs(self, rng: np.random.Generator, np_dtype) -> list:
         if self.make is not None:

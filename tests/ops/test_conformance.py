@@ -133,6 +133,51 @@ def test_backward_matches_finite_differences(spec):
     assert graphc.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4)
 
 
+def _torch_inputs(arrays, spec):
+    t_in = []
+    for i, a in enumerate(arrays):
+        t = torch.from_numpy(np.array(a, copy=True))
+        if spec.grad and t.is_floating_point() and i not in spec.no_grad_inputs:
+            t.requires_grad_(True)
+        t_in.append(t)
+    return t_in
+
+
+def _compare_with_torch(spec, dtype, g_in, t_in, g_out, t_out):
+    """Values, dtypes and (for differentiable rows) input gradients of one run of a row."""
+    if spec.reduce_out:
+        g_out, t_out = spec.reduce_out(g_out), spec.reduce_out(t_out)
+    atol, rtol = _tols(spec, dtype)
+    g_list, t_list = _as_list(g_out), _as_list(t_out)
+    assert len(g_list) == len(t_list)
+    for g, t in zip(g_list, t_list):
+        assert tuple(g.shape) == tuple(t.shape), f"{spec.name}: {g.shape} vs {t.shape}"
+        assert g.dtype.name == str(t.dtype).replace("torch.", ""), \
+            f"{spec.name}: dtype {g.dtype} vs torch {t.dtype}"
+        np.testing.assert_allclose(_host(g), t.detach().numpy(), atol=atol, rtol=rtol)
+    if not spec.grad:
+        return
+    # Gradients of a random weighting of the (floating) outputs.
+    g_loss, t_loss = 0, 0
+    for k, (g, t) in enumerate(zip(g_list, t_list)):
+        if not t.is_floating_point() or not t.requires_grad:
+            continue
+        w = np.random.default_rng(10 + k).uniform(-1, 1, size=tuple(t.shape)).astype(dtype)
+        g_loss = g_loss + (g * graphc.tensor(w)).sum()
+        t_loss = t_loss + (t * torch.from_numpy(w)).sum()
+    if isinstance(t_loss, int):
+        return
+    g_loss.backward()
+    t_loss.backward()
+    for gi, ti in zip(g_in, t_in):
+        if ti.grad is None:
+            assert gi.grad is None or not np.any(_host(gi.grad)), spec.name
+            continue
+        assert gi.grad is not None, f"{spec.name}: missing gradient"
+        gatol = max(atol, 1e-7) * 10
+        np.testing.assert_allclose(_host(gi.grad), ti.grad.numpy(), atol=gatol, rtol=rtol * 10)
+
+
 @pytest.mark.skipif(torch is None, reason="PyTorch not installed")
 @pytest.mark.parametrize("spec", SPECS, ids=_NAMES)
 def test_matches_torch(spec):
@@ -140,45 +185,34 @@ def test_matches_torch(spec):
         rng = np.random.default_rng(2)
         arrays = spec.inputs(rng, np.dtype(dtype))
         g_in = _to_graphc(arrays, "cpu", spec, requires_grad=spec.grad)
-        t_in = []
-        for i, a in enumerate(arrays):
-            t = torch.from_numpy(np.array(a, copy=True))
-            if spec.grad and t.is_floating_point() and i not in spec.no_grad_inputs:
-                t.requires_grad_(True)
-            t_in.append(t)
+        t_in = _torch_inputs(arrays, spec)
         g_out = spec.fn(graphc, *g_in)
         t_out = (spec.torch_fn or spec.fn)(torch, *t_in)
-        if spec.reduce_out:
-            g_out, t_out = spec.reduce_out(g_out), spec.reduce_out(t_out)
-        atol, rtol = _tols(spec, dtype)
-        g_list, t_list = _as_list(g_out), _as_list(t_out)
-        assert len(g_list) == len(t_list)
-        for g, t in zip(g_list, t_list):
-            assert tuple(g.shape) == tuple(t.shape), f"{spec.name}: {g.shape} vs {t.shape}"
-            assert g.dtype.name == str(t.dtype).replace("torch.", ""), \
-                f"{spec.name}: dtype {g.dtype} vs torch {t.dtype}"
-            np.testing.assert_allclose(_host(g), t.detach().numpy(), atol=atol, rtol=rtol)
-        if not spec.grad:
-            continue
-        # Gradients of a random weighting of the (floating) outputs.
-        g_loss, t_loss = 0, 0
-        for k, (g, t) in enumerate(zip(g_list, t_list)):
-            if not t.is_floating_point() or not t.requires_grad:
-                continue
-            w = np.random.default_rng(10 + k).uniform(-1, 1, size=tuple(t.shape)).astype(dtype)
-            g_loss = g_loss + (g * graphc.tensor(w)).sum()
-            t_loss = t_loss + (t * torch.from_numpy(w)).sum()
-        if isinstance(t_loss, int):
-            continue
-        g_loss.backward()
-        t_loss.backward()
-        for gi, ti in zip(g_in, t_in):
-            if ti.grad is None:
-                assert gi.grad is None or not np.any(_host(gi.grad)), spec.name
-                continue
-            assert gi.grad is not None, f"{spec.name}: missing gradient"
-            gatol = max(atol, 1e-7) * 10
-            np.testing.assert_allclose(_host(gi.grad), ti.grad.numpy(), atol=gatol, rtol=rtol * 10)
+        _compare_with_torch(spec, dtype, g_in, t_in, g_out, t_out)
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.zero_dim],
+                         ids=[s.name for s in SPECS if s.zero_dim])
+def test_zero_dim_inputs_match_torch(spec):
+    """Every row again with 0-d inputs (the first element of each): where PyTorch accepts them,
+    graphc returns the same values and gradients; where PyTorch refuses, graphc raises its own
+    error rather than a backend's. 0-d arrays are where NumPy returns scalars instead of arrays,
+    so kernels that write into their result break here first."""
+    dtype = spec.dtypes[-1]
+    arrays = [np.array(a.reshape(-1)[0]) if a.ndim and a.size else a
+              for a in spec.inputs(np.random.default_rng(3), np.dtype(dtype))]
+    t_in = _torch_inputs(arrays, spec)
+    try:
+        t_out = (spec.torch_fn or spec.fn)(torch, *t_in)
+    except Exception:
+        g_in = _to_graphc(arrays, "cpu", spec, requires_grad=spec.grad)
+        with pytest.raises(graphc.errors.GraphcError):
+            spec.fn(graphc, *g_in)
+        return
+    g_in = _to_graphc(arrays, "cpu", spec, requires_grad=spec.grad)
+    g_out = spec.fn(graphc, *g_in)
+    _compare_with_torch(spec, dtype, g_in, t_in, g_out, t_out)
 
 
 def test_registry_entries_are_complete():

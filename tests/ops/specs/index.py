@@ -125,6 +125,11 @@ SPECS = [
            ref=lambda x, k: x[k]),
     OpSpec("getitem_slice_mask", lambda m, x, k: x[:, k], make=_x_and(_mask((4,))),
            ref=lambda x, k: x[:, k]),
+    # A 0-d mask is an advanced index over a new size-1 dim: [0] (True) or [] (False).
+    OpSpec("getitem_0d_mask_false", lambda m, x, k: x[k],
+           make=_x_and(lambda rng: np.array(False)), ref=lambda x, k: x[k]),
+    OpSpec("getitem_0d_mask_and_tensor", lambda m, x, i, k: x[i, k],
+           make=_x_and(_ints(3, (2,)), lambda rng: np.array(True)), ref=lambda x, i, k: x[i, k]),
     OpSpec("getitem_advanced_double_backward",
            second_order(lambda m, x: x[[0, 2, 2]]), no_grad_inputs=(0,),
            make=_x_and(_floats((3, 4))),
@@ -140,6 +145,8 @@ SPECS = [
            make=_x_and(_floats((1, 3))), ref=_np_set(lambda: (slice(None), 1))),
     OpSpec("setitem_mask_0d_value", _set(lambda k: k), make=_x_and(_floats(()), _mask(S)),
            ref=_np_set(lambda k: k)),
+    OpSpec("setitem_0d_mask", _set(lambda k: k),
+           make=_x_and(_floats((4,)), lambda rng: np.array(True)), ref=_np_set(lambda k: k)),
     OpSpec("setitem_tensor_index", _set(lambda i: i),
            make=_x_and(_floats((2, 4)), lambda rng: rng.permutation(3)[:2].astype(np.int64)),
            ref=_np_set(lambda i: i)),
@@ -205,6 +212,15 @@ SPECS = [
            make=_x_and(_ints(4, (2,)), _floats((3, 2))),
            ref=lambda x, i, s: _np_index_backward(
                lambda: (slice(None), i), S)(x, 2 * s) + x),
+    # A 0-d input or index counts as a vector of one element (PyTorch's rule).
+    OpSpec("gather_0d_input", lambda m, x, i: m.gather(x, 0, i),
+           make=_x_and((), _ints(1, (3,))), ref=lambda x, i: x.reshape(1)[i]),
+    OpSpec("gather_0d_index", lambda m, x, i: m.gather(x, 0, i),
+           make=_x_and((5,), _ints(5, ())), ref=lambda x, i: x[i]),
+    OpSpec("scatter_add_0d_input", lambda m, x, i, s: x.scatter_add(0, i, s),
+           make=_x_and((), _ints(1, (3,)), _floats((3,))), ref=lambda x, i, s: x + s.sum()),
+    OpSpec("index_add_0d", lambda m, x, i, s: m.index_add(x, 0, i, s),
+           make=_x_and((), _ints(1, (1,)), _floats(())), ref=lambda x, i, s: x + s),
     # -- sorting -----------------------------------------------------------------------------
     OpSpec("sort", lambda m, x: m.sort(x, 1), [S], lambda x: _np_sort(x, 1)),
     OpSpec("sort_descending_dim0", lambda m, x: x.sort(0, descending=True), [S],

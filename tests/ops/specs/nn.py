@@ -264,8 +264,9 @@ MISC = [
     OpSpec("embedding_backward", _op("embedding_backward", num_weights=5, padding_idx=2),
            make=_emb_bw_make, torch_fn=lambda m, g, i: g.new_zeros(5, 3).index_add(
                0, i.flatten(), g.reshape(-1, 3)) * (m.arange(5) != 2)[:, None]),
+    # The mask's shape is the row's attr, not x's: a 0-d x cannot make it match torch_fn.
     OpSpec("dropout_mask_p0", _op("dropout_mask", p=0.0, shape=(2, 3)), [(2, 3)],
-           torch_fn=lambda m, x: m.ones_like(x), grad=False),
+           torch_fn=lambda m, x: m.ones_like(x), grad=False, zero_dim=False),
     OpSpec("one_hot", lambda m, t: _F(m).one_hot(t, 5), make=lambda r, d: [
         r.integers(0, 5, (2, 3)).astype(np.int64)], ref=lambda t: np.eye(5, dtype=np.int64)[t],
         grad=False),
