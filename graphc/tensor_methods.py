@@ -811,6 +811,12 @@ class TensorMethods:
     def median(self, dim=None, keepdim=False):
         return _F.median(self, dim, keepdim)
 
+    def nanmedian(self, dim=None, keepdim=False):
+        return _F.nanmedian(self, dim, keepdim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return _F.kthvalue(self, k, dim, keepdim)
+
     def mode(self, dim=-1, keepdim=False):
         return _F.mode(self, dim, keepdim)
 

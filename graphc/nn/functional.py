@@ -28,6 +28,12 @@ from graphc.ops.norm import batch_norm, layer_norm  # noqa: F401
 from graphc.ops.pool import (adaptive_avg_pool2d, avg_pool2d, max_pool2d,  # noqa: F401
                              max_pool2d_with_indices)
 from graphc.ops.shape import flatten  # noqa: F401
+from graphc.ops.adaptive_pool import (adaptive_max_pool1d,  # noqa: F401
+                                      adaptive_max_pool1d_with_indices, adaptive_max_pool2d,
+                                      adaptive_max_pool2d_with_indices)
+from graphc.ops.patches import fold, unfold  # noqa: F401
+from graphc.ops.resample import (interpolate, upsample, upsample_bilinear,  # noqa: F401
+                                 upsample_nearest)
 from graphc.ops.shapes import require_dims, wrap_dim
 from graphc.tensor import Tensor
 
@@ -519,4 +525,8 @@ __all__ = [
     "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "kl_div", "poisson_nll_loss", "soft_margin_loss", "margin_ranking_loss",
     "hinge_embedding_loss",
+    # resampling, sliding blocks, adaptive max pooling (graphc.ops.resample/patches/adaptive_pool)
+    "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "unfold", "fold",
+    "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices",
 ]

@@ -2,7 +2,8 @@
 
 A newcomer looking for an op's definition, gradient and kernel finds all three in its family
 module: elementwise, pointwise, reduce, order, shape, rearrange, matrix, index, linalg, creation,
-conversion, inplace, inplace_extra, nn.
+conversion, inplace, inplace_extra, nn, resample (interpolate), patches (unfold/fold),
+adaptive_pool (adaptive max pooling).
 """
 from graphc.ops.registry import NONDIFF, REGISTRY, OpDef, get, register  # noqa: F401
 from graphc.ops.dispatch import apply  # noqa: F401
@@ -24,6 +25,9 @@ from graphc.ops.pointwise import *  # noqa: F401,F403
 from graphc.ops.matrix import *  # noqa: F401,F403
 from graphc.ops.rearrange import *  # noqa: F401,F403
 from graphc.ops.order import *  # noqa: F401,F403
+# Families whose functions PyTorch exposes only under ``F``: imported to register their ops.
+from graphc.ops import adaptive_pool as _adaptive_pool, patches as _patches  # noqa: F401
+from graphc.ops import resample as _resample  # noqa: F401
 
 FAMILIES = (_elementwise, _reduce, _shape, _index, _linalg, _creation, _conversion, _inplace,
             _nn, _pointwise, _matrix, _rearrange, _order, _inplace_extra)

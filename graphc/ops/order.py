@@ -1,5 +1,5 @@
-"""Order statistics and scans: ``median``, ``mode``, ``cumprod``, ``cummax``/``cummin`` and
-``count_nonzero``.
+"""Order statistics and scans: ``median``, ``nanmedian``, ``kthvalue``, ``mode``, ``cumprod``,
+``cummax``/``cummin`` and ``count_nonzero``.
 
 Ops that select elements (median/mode along a dim, cummax/cummin) are split as ``sort`` is: a
 non-differentiable op finds the indices, and a differentiable selection op, registered under
@@ -8,11 +8,14 @@ incoming gradient to the chosen positions) reads the indices as a saved input.
 """
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import numpy as np
 
 from graphc import dtypes as _dt
 from graphc.autograd.grad_mode import is_grad_enabled
-from graphc.errors import DimError
+from graphc.errors import DimError, GraphcNotImplementedError, ShapeError
 from graphc.ops import creation as _creation
 from graphc.ops.dispatch import apply
 from graphc.ops.elementwise import _out, isnan, where
@@ -272,4 +275,166 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     return _sum(input != 0, dim)
 
 
-__all__ = ["count_nonzero", "cummax", "cummin", "cumprod", "median", "mode"]
+# -- kthvalue and nanmedian ---------------------------------------------------------------------
+return_kthvalue = _return_type("kthvalue")
+return_nanmedian = _return_type("nanmedian")
+
+
+def _gt_or_nan(x, y) -> bool:
+    return (math.isnan(x) and not math.isnan(y)) or x > y
+
+
+def _torch_quickselect(vals: list, k: int) -> int:
+    """Where PyTorch's CPU ``quick_select_template`` (median-of-three Hoare partitioning, NaN
+    largest) finds the k-th (0-based) smallest of one slice. Only asked for slices whose k-th
+    value is tied, where the position depends on the algorithm."""
+    arr, pos = list(vals), list(range(len(vals)))
+
+    def swap(a, b):
+        arr[a], arr[b] = arr[b], arr[a]
+        pos[a], pos[b] = pos[b], pos[a]
+    lo, hi = 0, len(arr) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if _gt_or_nan(arr[lo], arr[hi]):
+                swap(lo, hi)
+            break
+        swap(lo + (hi - lo) // 2, lo + 1)
+        if _gt_or_nan(arr[lo + 1], arr[hi]):
+            swap(lo + 1, hi)
+        if _gt_or_nan(arr[lo], arr[hi]):
+            swap(lo, hi)
+        if _gt_or_nan(arr[lo + 1], arr[lo]):
+            swap(lo + 1, lo)
+        i, j, piv = lo + 1, hi, arr[lo]
+        while True:
+            i += 1
+            while _gt_or_nan(piv, arr[i]):
+                i += 1
+            j -= 1
+            while _gt_or_nan(arr[j], piv):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return pos[k]
+
+
+def _same(xp, u, v):
+    eq = u == v
+    return eq | (xp.isnan(u) & xp.isnan(v)) if u.dtype.kind == "f" else eq
+
+
+def _to_host(a):
+    return a if isinstance(a, np.ndarray) else a.get()
+
+
+def _kth_index_impl(xp, a, k, dim=0, keepdim=False, out=None):
+    """The k-th smallest's position per slice (NaN largest): the stably sorted k-th, except
+    where that value is tied, where PyTorch's quickselect decides (replayed on the host)."""
+    if a.ndim == 0:
+        return fill_out(out, xp.zeros((), xp.int64))
+    am = xp.moveaxis(a, dim, -1)
+    order = _argsort_stable(xp, am, -1)
+    idx = order[..., k - 1].astype(xp.int64)
+    s = xp.take_along_axis(am, order, axis=-1)
+    tied = xp.zeros(idx.shape, dtype=bool)
+    if k > 1:
+        tied |= _same(xp, s[..., k - 2], s[..., k - 1])
+    if k < am.shape[-1]:
+        tied |= _same(xp, s[..., k], s[..., k - 1])
+    if bool(tied.any()):
+        picks = [_torch_quickselect(row.tolist(), k - 1) for row in _to_host(am[tied])]
+        idx[tied] = xp.asarray(picks, dtype=xp.int64)
+    return fill_out(out, xp.expand_dims(idx, dim) if keepdim else idx)
+
+
+@lru_cache(maxsize=256)
+def _all_nan_pick(n: int) -> int:
+    """The position libstdc++'s ``nth_element`` leaves first when all n elements compare equal:
+    what PyTorch's nanmedian reports for an all-NaN slice (its introselect halves the range,
+    moving the middle element to the front and swapping pairs from both ends)."""
+    pos, first, last = list(range(n)), 0, n
+    while last - first > 3:
+        mid = first + (last - first) // 2
+        pos[first], pos[mid] = pos[mid], pos[first]
+        lo, hi = first + 1, last
+        while True:
+            hi -= 1
+            if lo >= hi:
+                break
+            pos[lo], pos[hi] = pos[hi], pos[lo]
+            lo += 1
+        last = lo
+    return pos[first]
+
+
+def _nanmedian_index_impl(xp, a, dim=0, keepdim=False, out=None):
+    """The lower median of each slice's non-NaN values (stable among ties, as PyTorch's
+    comparator orders equal values by position)."""
+    if a.ndim == 0:
+        return fill_out(out, xp.zeros((), xp.int64))
+    order = _argsort_stable(xp, a, dim)  # NaN last
+    n = a.shape[dim]
+    if a.dtype.kind == "f":
+        valid = (~xp.isnan(a)).sum(axis=dim, keepdims=True)
+    else:
+        valid = xp.full(order.shape[:dim] + (1,) + order.shape[dim + 1:], n, dtype=xp.int64)
+    k = (xp.maximum(valid, 1) - 1) // 2
+    idx = xp.take_along_axis(order, k.astype(xp.int64), axis=dim)
+    idx = xp.where(valid == 0, _all_nan_pick(n), idx).astype(xp.int64, copy=False)
+    return fill_out(out, idx if keepdim else idx.squeeze(dim))
+
+
+def _nanmedian_impl(xp, a, out=None):
+    flat = a.reshape(-1)
+    if a.dtype.kind == "f":
+        flat = flat[~xp.isnan(flat)]
+    if flat.size == 0:
+        return fill_out(out, xp.asarray(xp.nan if a.dtype.kind == "f" else 0, dtype=a.dtype))
+    return fill_out(out, xp.sort(flat)[(flat.size - 1) // 2].copy())
+
+
+KTHVALUE_INDICES = register(OpDef(
+    name="kthvalue_indices", impl=_kth_index_impl, vjp=NONDIFF,
+    infer=lambda x, k, dim=0, keepdim=False: _index_infer(x, dim, keepdim)))
+KTHVALUE = _selecting_op("kthvalue", "KthvalueBackward0")
+NANMEDIAN_INDICES = register(OpDef(name="nanmedian_indices", infer=_index_infer,
+                                   impl=_nanmedian_index_impl, vjp=NONDIFF))
+NANMEDIAN_DIM = _selecting_op("nanmedian_dim", "NanmedianBackward1")
+NANMEDIAN = register(OpDef(name="nanmedian", infer=lambda x: ((), x.dtype),
+                           impl=_nanmedian_impl, vjp=_median_vjp, saves=(0,), saves_out=True))
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+    """``(values, indices)``: the k-th smallest element along ``dim`` (NaN counts as the
+    largest) and its position; among equal values the position PyTorch's CPU kernel picks."""
+    d = wrap_dim("kthvalue", dim, input.ndim)
+    if input.dtype.is_bool:
+        raise GraphcNotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
+    n = tuple(input.shape)[d] if input.ndim else 1
+    if n == 0:
+        raise DimError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+        raise ShapeError(f"kthvalue(): selected number k out of range for dimension {d} (k={k}, "
+                         f"input of shape {list(input.shape)})")
+    idx = apply(KTHVALUE_INDICES, input, k=int(k), dim=d, keepdim=bool(keepdim))
+    return return_kthvalue(apply(KTHVALUE, input, idx, dim=d, keepdim=bool(keepdim)), idx)
+
+
+def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
+    """``median`` ignoring NaNs: the lower median of the non-NaN values (NaN where there are
+    none); with ``dim``, ``(values, indices)`` per slice."""
+    if dim is None:
+        return apply(NANMEDIAN, input)
+    return _by_dim("nanmedian", NANMEDIAN_INDICES, NANMEDIAN_DIM, return_nanmedian, input, dim,
+                   bool(keepdim))
+
+
+__all__ = ["count_nonzero", "cummax", "cummin", "cumprod", "kthvalue", "median", "mode",
+           "nanmedian"]

@@ -1,15 +1,18 @@
 """The layer classes, one family per module (linear, conv, pooling, normalization, …)."""
-from graphc.nn.modules import (activation, conv, dropout, flatten, linear, loss, normalization,
-                               pooling, sparse)
+from graphc.nn.modules import (activation, conv, dropout, flatten, fold, linear, loss,
+                               normalization, pooling, sparse, upsampling)
 from graphc.nn.modules.activation import *  # noqa: F403
 from graphc.nn.modules.conv import *  # noqa: F403
 from graphc.nn.modules.dropout import *  # noqa: F403
 from graphc.nn.modules.flatten import *  # noqa: F403
+from graphc.nn.modules.fold import *  # noqa: F403
 from graphc.nn.modules.linear import *  # noqa: F403
 from graphc.nn.modules.loss import *  # noqa: F403
 from graphc.nn.modules.normalization import *  # noqa: F403
 from graphc.nn.modules.pooling import *  # noqa: F403
 from graphc.nn.modules.sparse import *  # noqa: F403
+from graphc.nn.modules.upsampling import *  # noqa: F403
 
-__all__ = [name for family in (activation, conv, dropout, flatten, linear, loss, normalization,
-                               pooling, sparse) for name in family.__all__]
+__all__ = [name for family in (activation, conv, dropout, flatten, fold, linear, loss,
+                               normalization, pooling, sparse, upsampling)
+           for name in family.__all__]
