@@ -168,7 +168,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
         raise GraphcValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
         return tensor
-    from graphc.ops.creation import randn
+    from graphc.ops.sampling import randn
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     flat = randn(rows, cols, dtype=tensor.dtype, generator=generator)._data

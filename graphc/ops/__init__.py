@@ -2,8 +2,8 @@
 
 A newcomer looking for an op's definition, gradient and kernel finds all three in its family
 module: elementwise, pointwise, reduce, order, shape, rearrange, matrix, index, linalg, creation,
-conversion, inplace, inplace_extra, nn, resample (interpolate), patches (unfold/fold),
-adaptive_pool (adaptive max pooling).
+sampling (random numbers), conversion, inplace, inplace_extra, nn, resample (interpolate),
+patches (unfold/fold), adaptive_pool (adaptive max pooling).
 """
 from graphc.ops.registry import NONDIFF, REGISTRY, OpDef, get, register  # noqa: F401
 from graphc.ops.dispatch import apply  # noqa: F401
@@ -16,6 +16,8 @@ from graphc.ops.shape import *  # noqa: F401,F403
 from graphc.ops.index import *  # noqa: F401,F403
 from graphc.ops.linalg import *  # noqa: F401,F403
 from graphc.ops.creation import *  # noqa: F401,F403
+from graphc.ops import sampling as _sampling
+from graphc.ops.sampling import *  # noqa: F401,F403
 from graphc.ops.conversion import *  # noqa: F401,F403
 from graphc.ops.inplace import *  # noqa: F401,F403
 from graphc.ops.nn import *  # noqa: F401,F403
@@ -29,6 +31,6 @@ from graphc.ops.order import *  # noqa: F401,F403
 from graphc.ops import adaptive_pool as _adaptive_pool, patches as _patches  # noqa: F401
 from graphc.ops import resample as _resample  # noqa: F401
 
-FAMILIES = (_elementwise, _reduce, _shape, _index, _linalg, _creation, _conversion, _inplace,
-            _nn, _pointwise, _matrix, _rearrange, _order, _inplace_extra)
+FAMILIES = (_elementwise, _reduce, _shape, _index, _linalg, _creation, _sampling, _conversion,
+            _inplace, _nn, _pointwise, _matrix, _rearrange, _order, _inplace_extra)
 __all__ = [name for fam in FAMILIES for name in fam.__all__]

@@ -1,7 +1,9 @@
-"""Creating tensors: from data, filled, ranges, random, and the ``*_like`` forms.
+"""Creating tensors: from data, filled, ranges, and the ``*_like`` forms; the random generator.
 
 Random numbers come from one seeded NumPy generator (``manual_seed``) and are moved to the target
 device, so a seed gives the same numbers on CPU and GPU. They do not match PyTorch's stream.
+Sampling functions that also work inside ``graphc.compile`` (``randn`` …) are ops in
+``graphc.ops.sampling``; ``multinomial`` and the in-place fills draw eagerly only.
 """
 from __future__ import annotations
 
@@ -253,79 +255,7 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.eye(n, m, dtype=dt.np), device, requires_grad)
 
 
-# -- random ----------------------------------------------------------------------------------
-def _float_dt(dtype):
-    dt = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
-    if not dt.is_floating_point:
-        raise ArgumentError(f"random floats need a floating dtype, got {dt}")
-    return dt
-
-
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dt = _float_dt(dtype)
-    return _finish(_rng(generator).random(as_shape(size)).astype(dt.np), device, requires_grad)
-
-
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dt = _float_dt(dtype)
-    arr = _rng(generator).standard_normal(as_shape(size)).astype(dt.np)
-    return _finish(arr, device, requires_grad)
-
-
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False) -> Tensor:
-    if size is None:  # randint(high, size)
-        low, high, size = 0, low, high
-    if high is None:
-        raise ArgumentError("randint() missing the 'size' argument")
-    dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
-    arr = _rng(generator).integers(low, high, size=tuple(size)).astype(dt.np)
-    return _finish(arr, device, requires_grad)
-
-
-def randperm(n, *, generator=None, dtype=None, device=None) -> Tensor:
-    dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
-    return _finish(_rng(generator).permutation(n).astype(dt.np), device, False)
-
-
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
-           requires_grad=False) -> Tensor:
-    """``normal(mean, std, size)`` with floats, or elementwise with tensor mean/std."""
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        ref = mean if isinstance(mean, Tensor) else std
-        noise = randn(*ref.shape, generator=generator, dtype=ref.dtype, device=ref.device)
-        return (noise * std + mean).detach()
-    dt = _float_dt(dtype)
-    arr = _rng(generator).normal(mean, std, size=tuple(size or ())).astype(dt.np)
-    return _finish(arr, device, requires_grad)
-
-
-def rand_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return rand(*input.shape, dtype=dtype or input.dtype,
-                device=device if device is not None else input.device,
-                requires_grad=requires_grad)
-
-
-def randn_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return randn(*input.shape, dtype=dtype or input.dtype,
-                 device=device if device is not None else input.device,
-                 requires_grad=requires_grad)
-
-
-def randint_like(input, low, high=None, *, dtype=None, device=None) -> Tensor:
-    if high is None:
-        low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
-                   device=device if device is not None else input.device)
-
-
-def bernoulli(input, p=None, *, generator=None) -> Tensor:
-    probs = input if p is None else full_like(input, p)
-    from graphc.ops.conversion import to_host
-    arr = (_rng(generator).random(tuple(input.shape)) < to_host(probs)).astype(input.dtype.np)
-    return _finish(arr, input.device, False)
-
-
+# -- random: sampling ops live in graphc.ops.sampling; what stays here draws eagerly only ----
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
     from graphc.ops.conversion import to_host
     p = to_host(input).astype(np.float64)
@@ -363,7 +293,6 @@ def random_(t: Tensor, low=0, high=None, *, generator=None) -> Tensor:
 __all__ = [
     "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "tensor",
     "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
-    "ones_like", "empty_like", "full_like", "arange", "linspace", "logspace", "eye", "rand",
-    "randn", "randint", "randperm", "normal", "rand_like", "randn_like", "randint_like",
-    "bernoulli", "multinomial", "uniform_", "normal_", "bernoulli_", "random_",
+    "ones_like", "empty_like", "full_like", "arange", "linspace", "logspace", "eye",
+    "multinomial", "uniform_", "normal_", "bernoulli_", "random_",
 ]

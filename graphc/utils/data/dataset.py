@@ -128,7 +128,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
                  generator=None) -> list[Subset]:
     """Split into non-overlapping random subsets of the given lengths (or fractions summing
     to 1, rounded down with the remainder dealt out one by one, as PyTorch does)."""
-    from graphc.ops.creation import randperm
+    from graphc.ops.sampling import randperm
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         counts = []

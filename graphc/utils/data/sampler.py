@@ -23,7 +23,8 @@ class Sampler:
 
 def _epoch_generator(generator):
     """The generator for one epoch: the given one, or one seeded from the default stream."""
-    from graphc.ops.creation import Generator, randint
+    from graphc.ops.creation import Generator
+    from graphc.ops.sampling import randint
     if generator is not None:
         return generator
     return Generator().manual_seed(randint(0, 2 ** 63 - 1, (1,)).item())
@@ -64,7 +65,7 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
-        from graphc.ops.creation import randint, randperm
+        from graphc.ops.sampling import randint, randperm
         n = len(self.data_source)
         gen = _epoch_generator(self.generator)
         if self.replacement:
@@ -88,7 +89,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        from graphc.ops.creation import randperm
+        from graphc.ops.sampling import randperm
         perm = randperm(len(self.indices), generator=_epoch_generator(self.generator))
         for i in perm.tolist():
             yield self.indices[i]
