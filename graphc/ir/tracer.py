@@ -11,8 +11,11 @@ inputs are written back by the compiled program.
 from __future__ import annotations
 
 import inspect
+import math
 import sys
 from contextlib import contextmanager
+
+import numpy as np
 
 from graphc import dtypes as _dt
 from graphc.autograd.grad_mode import is_grad_enabled
@@ -64,6 +67,7 @@ class Tracer:
         self.check_aliases = check_aliases
         self._view_children: dict = {}            # Value -> views of it
         self._stale: set = set()                  # values overwritten by an in-place op
+        self._regathered: dict = {}               # Value -> (root Value, positions), see below
 
     @contextmanager
     def active(self):
@@ -91,6 +95,8 @@ class Tracer:
         d = t._data
         if type(d) is Value and d.graph is self.graph:
             if d in self._stale and self.check_aliases:
+                if t._base is not None:  # a view of memory written since: read it again
+                    return self._regather(t)
                 raise trace_error("using a tensor after an in-place op changed it through "
                                   "another alias", user_location(),
                                   "is not supported in traced code (the alias would see the "
@@ -160,9 +166,8 @@ class Tracer:
         """An in-place op on ``tensor`` under tracing: from now on it denotes ``new``."""
         loc = user_location()
         if tensor._base is not None and type(tensor._data) is Value:
-            raise trace_error("an in-place op on a view", loc, "is not supported in traced "
-                              "code (the base tensor would not see the change)",
-                              "apply the op to the base tensor, or clone() the view first")
+            self._write_through_view(tensor, new)
+            return
         d = tensor._data
         if type(d) is Value and d.graph is self.graph:
             self._mark_stale(d)
@@ -181,6 +186,50 @@ class Tracer:
         else:
             self._capture(tensor)
         self.rebound[id(tensor)] = (tensor, new)
+
+    # -- views written in place (functionalized as in eager mode, graphc/ops/view_history.py) --
+    def _positions(self, v: Value) -> tuple:
+        """(root value, positions): the value ``v`` was cut from by view ops, and for each of
+        v's elements the index tuple of the root element it aliases. Found by replaying the
+        view ops' kernels on an index array; None when a link is not a replayable view."""
+        if v in self._regathered:
+            return self._regathered[v]
+        chain = []
+        while v.node is not None and v.node.op.view and v not in self._regathered:
+            chain.append(v)
+            v = v.node.inputs[0]
+        root, pos = (v, None) if v not in self._regathered else self._regathered[v]
+        ids = np.arange(math.prod(root.shape), dtype=np.int64).reshape(root.shape)
+        if pos is not None:
+            ids = ids[pos]
+        for x in reversed(chain):
+            n = x.node
+            out = n.op.impl(np, ids, *n.inputs[1:], **n.attrs)
+            ids = out[x.index] if n.op.n_outputs > 1 else out
+        return root, np.unravel_index(np.asarray(ids), root.shape) if root.shape else ()
+
+    def _write_through_view(self, view: Tensor, new: Tensor) -> None:
+        """``view.op_()``: the root gets ``index_put(root, view positions, new)``; the view (and
+        later, any other view of the root) reads its positions of the new root."""
+        from graphc.ops.index import index_put
+        _, pos = self._positions(view._data)
+        idx = tuple(Tensor._wrap(p, view._device) for p in pos)
+        root = view._base
+        self.rebind(root, index_put(root, idx, new) if idx else new.reshape(()))
+        self._regather(view, pos)
+
+    def _regather(self, view: Tensor, pos=None) -> tuple:
+        """Point ``view`` at its root's current value, read at its positions."""
+        from graphc.ops.index import getitem
+        if pos is None:
+            pos = self._positions(view._data)[1]
+        root = view._base
+        idx = tuple(Tensor._wrap(p, view._device) for p in pos)
+        fresh = getitem(root, idx) if idx else root.reshape(tuple(view.shape))
+        self._regathered[fresh._data] = (self.value_of(root), pos)
+        view._data, view._requires_grad = fresh._data, fresh._requires_grad
+        view.grad_fn, view._output_nr = fresh.grad_fn, fresh._output_nr
+        return fresh._data, fresh._requires_grad
 
     def _mark_stale(self, v: Value) -> None:
         stack = [v]

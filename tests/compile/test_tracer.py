@@ -194,13 +194,16 @@ def test_inplace_on_a_leaf_requiring_grad_is_an_autograd_error_as_in_eager():
         graphc.compile(lambda x: x.add_(1))(x)
 
 
-def test_inplace_on_a_view_is_refused():
+def test_inplace_on_a_view_is_functionalized():
+    """The root's new value is index_put(root, view positions, new view value); more in
+    tests/autograd/test_inplace_views.py."""
     def f(x):
         y = x * 1
         y[0].add_(1)
         return y
-    with pytest.raises(TraceError, match="view"):
-        graphc.trace(f, graphc.randn(3, 2))
+    g = graphc.trace(f, graphc.randn(3, 2))
+    assert [n.op.name for n in g.nodes][:4] == ["mul", "select", "add", "index_put"]
+    assert g.outputs[0].node.op.name == "index_put"
 
 
 def test_stale_alias_after_inplace_is_refused():
