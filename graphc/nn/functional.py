@@ -367,30 +367,6 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
 
 
-# -- attention -------------------------------------------------------------------------------
-def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
-                                 attn_mask: Tensor | None = None, dropout_p: float = 0.0,
-                                 is_causal: bool = False, scale: float | None = None,
-                                 enable_gqa: bool = False) -> Tensor:
-    """softmax(q k^T * scale + mask) v, with PyTorch's boolean/additive mask conventions."""
-    lq, lk = query.shape[-2], key.shape[-2]
-    s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = _ops.matmul(query, key.transpose(-2, -1)) * s
-    if is_causal:
-        rows = _ops.arange(lq, device=query.device).unsqueeze(1)
-        cols = _ops.arange(lk, device=query.device).unsqueeze(0)
-        scores = scores.masked_fill(cols > rows, float("-inf"))
-    if attn_mask is not None:
-        if attn_mask.dtype.is_bool:
-            scores = scores.masked_fill(attn_mask.logical_not(), float("-inf"))
-        else:
-            scores = scores + attn_mask
-    attn = _ops.softmax(scores, -1)
-    if dropout_p > 0.0:
-        attn = dropout(attn, dropout_p, True)
-    return _ops.matmul(attn, value)
-
-
 # -- losses ----------------------------------------------------------------------------------
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
@@ -529,4 +505,10 @@ __all__ = [
     "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "unfold", "fold",
     "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
     "adaptive_max_pool2d_with_indices",
+    # attention (graphc.nn._attention)
+    "multi_head_attention_forward",
 ]
+
+# Attention (graphc.nn._attention) uses linear/dropout/pad above, hence the import at the end.
+from graphc.nn._attention import (_canonical_mask, _none_or_dtype,  # noqa: E402,F401
+                                  multi_head_attention_forward, scaled_dot_product_attention)

@@ -1,7 +1,9 @@
 """The layer classes, one family per module (linear, conv, pooling, normalization, …)."""
-from graphc.nn.modules import (activation, conv, dropout, flatten, fold, linear, loss,
-                               normalization, pooling, rnn, sparse, upsampling)
+from graphc.nn.modules import (activation, attention, conv, dropout, flatten, fold, linear,
+                               loss, normalization, pooling, rnn, sparse, transformer,
+                               upsampling)
 from graphc.nn.modules.activation import *  # noqa: F403
+from graphc.nn.modules.attention import *  # noqa: F403
 from graphc.nn.modules.conv import *  # noqa: F403
 from graphc.nn.modules.dropout import *  # noqa: F403
 from graphc.nn.modules.flatten import *  # noqa: F403
@@ -12,8 +14,10 @@ from graphc.nn.modules.normalization import *  # noqa: F403
 from graphc.nn.modules.pooling import *  # noqa: F403
 from graphc.nn.modules.rnn import *  # noqa: F403
 from graphc.nn.modules.sparse import *  # noqa: F403
+from graphc.nn.modules.transformer import *  # noqa: F403
 from graphc.nn.modules.upsampling import *  # noqa: F403
 
-__all__ = [name for family in (activation, conv, dropout, flatten, fold, linear, loss,
-                               normalization, pooling, rnn, sparse, upsampling)
+__all__ = [name for family in (activation, attention, conv, dropout, flatten, fold, linear,
+                               loss, normalization, pooling, rnn, sparse, transformer,
+                               upsampling)
            for name in family.__all__]
