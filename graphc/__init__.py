@@ -11,7 +11,7 @@ import importlib as _importlib
 from graphc import errors  # noqa: F401
 from graphc.dtypes import (bool_ as bool, dtype, finfo, float16, float32, float64,  # noqa: F401
                            get_default_dtype, iinfo, int8, int16, int32, int64,
-                           promote_types, set_default_dtype, uint8)
+                           promote_types, result_type, set_default_dtype, uint8)
 from graphc.dtypes import float16 as half, float32 as float, float64 as double  # noqa: F401
 from graphc.dtypes import int16 as short, int32 as int, int64 as long  # noqa: F401
 from graphc.device import device  # noqa: F401
@@ -24,12 +24,13 @@ from graphc.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enab
 from graphc._legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: F401
                             FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor)
 from graphc._formatting import get_printoptions, set_printoptions  # noqa: F401
-from graphc import autograd, cuda  # noqa: F401
+from graphc import accelerator, autograd, cuda  # noqa: F401
 
 __version__ = "0.1.0"
 cfloat = None  # complex dtypes are not supported
 
-_LAZY = {"nn", "optim", "utils", "ir", "passes", "runtime", "compiler", "serialization"}
+_LAZY = {"nn", "optim", "utils", "ir", "passes", "runtime", "compiler", "serialization",
+         "linalg", "special"}
 _LAZY_ATTRS = {
     "trace": "graphc.compiler", "compile": "graphc.compiler", "grad": "graphc.compiler",
     "value_and_grad": "graphc.compiler", "vjp": "graphc.compiler", "explain": "graphc.compiler",

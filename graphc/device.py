@@ -13,6 +13,8 @@ from graphc.errors import DeviceError
 class device:
     """``graphc.device('cuda:0')``: a device type and index; compares equal to its string."""
 
+    __module__ = "graphc"  # <class 'graphc.device'>, like <class 'torch.device'>
+
     __slots__ = ("type", "index", "_xp")
 
     def __init__(self, type: str | "device", index: int | None = None) -> None:

@@ -12,6 +12,8 @@ import numpy as np
 class dtype:
     """A tensor element type, printed as ``graphc.float32``."""
 
+    __module__ = "graphc"  # type(x.dtype) is <class 'graphc.dtype'>, like <class 'torch.dtype'>
+
     __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "is_bool", "_rank")
 
     def __init__(self, name: str, np_dtype, rank: int) -> None:

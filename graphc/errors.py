@@ -60,6 +60,11 @@ class GraphcRuntimeError(GraphcError, RuntimeError):
     range, a probability outside [0, 1])."""
 
 
+class LinAlgError(GraphcRuntimeError):
+    """A matrix a decomposition cannot handle: singular (``inv``, ``solve``) or not positive
+    definite (``cholesky``); PyTorch's ``torch.linalg.LinAlgError``."""
+
+
 class AutogradError(GraphcError, RuntimeError):
     """Misuse of autograd: freed graphs, implicit non-scalar gradients, bad in-place edits."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 class Size(tuple):
     """A shape; prints as ``graphc.Size([5, 3])``."""
 
+    __module__ = "graphc"  # type(x.shape) is <class 'graphc.Size'>, like <class 'torch.Size'>
+
     __slots__ = ()
 
     def __repr__(self) -> str:

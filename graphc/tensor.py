@@ -20,6 +20,10 @@ _from_np = _dt._FROM_NP
 class Tensor(TensorMethods):
     """A multi-dimensional array with PyTorch's semantics (see the README's tour)."""
 
+    # The public name, so ``type(x)`` prints ``<class 'graphc.Tensor'>`` as PyTorch's prints
+    # ``<class 'torch.Tensor'>`` (and names the class as users write it).
+    __module__ = "graphc"
+
     __slots__ = ("_data", "_device", "_vbox", "_base", "_requires_grad", "grad_fn",
                  "_output_nr", "grad", "_accumulator", "_retains_grad", "_hv", "__weakref__")
     __array_priority__ = 1000  # numpy scalars defer to our reflected operators
@@ -310,6 +314,16 @@ class Tensor(TensorMethods):
         node = self.grad_fn if self.grad_fn is not None else self._get_accumulator()
         return node._tensor_hook(self._output_nr, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after a backward pass has accumulated this leaf's ``.grad``
+        (PyTorch's way to step an optimizer inside backward)."""
+        if not self._requires_grad:
+            raise AutogradError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise AutogradError("post accumulate grad hooks cannot be registered on non-leaf "
+                                "tensors")
+        return self._get_accumulator().register_post_accumulate_hook(hook)
+
     def _get_accumulator(self):
         acc = self._accumulator
         if acc is None:
@@ -337,9 +351,12 @@ class Tensor(TensorMethods):
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        # As in PyTorch: a plain 0-d tensor formats as its Python number (f"Label: {label}"
+        # prints "Label: 7", with or without a spec); anything else as its repr, which takes
+        # no spec (TypeError). Subclasses (Parameter) keep their repr.
+        if self._data.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        return repr(self)
+        return object.__format__(self, spec)
 
     # -- Python protocol --------------------------------------------------------------------
     def __len__(self) -> int:
@@ -398,26 +415,30 @@ class Tensor(TensorMethods):
     def __add__(self, other):
         return _apply(_ADD, self, other)
 
+    # Reflected operators take the tensor first, as PyTorch's do, so ``3 * x`` records
+    # ``MulBackward0`` with next_functions ``(x's node, None)`` like ``x * 3``.
     def __radd__(self, other):
-        return _apply(_ADD, other, self)
+        return _apply(_ADD, self, other)
 
-    def __sub__(self, other):
-        return _apply(_SUB, self, other)
+    def __sub__(self, other):  # through ``sub``, which refuses bool operands as PyTorch does
+        return _F.sub(self, other)
 
     def __rsub__(self, other):
-        return _apply(_SUB, other, self)
+        return _F.sub(other, self)
 
     def __mul__(self, other):
         return _apply(_MUL, self, other)
 
     def __rmul__(self, other):
-        return _apply(_MUL, other, self)
+        return _apply(_MUL, self, other)
 
     def __truediv__(self, other):
         return _apply(_DIV, self, other)
 
     def __rtruediv__(self, other):
-        return _apply(_DIV, other, self)
+        # PyTorch computes ``2 / x`` as ``x.reciprocal() * 2`` (MulBackward0 over
+        # ReciprocalBackward0); doing the same gives its graph and its exact float results.
+        return _apply(_MUL, _F.reciprocal(self), other)
 
     def __floordiv__(self, other):
         return _F.floor_divide(self, other)
@@ -535,6 +556,6 @@ from graphc import autograd as _autograd  # noqa: E402
 from graphc import ops as _F  # noqa: E402
 from graphc.tensor_methods import bind_ops as _bind_ops  # noqa: E402
 from graphc.ops.dispatch import apply as _apply  # noqa: E402
-from graphc.ops.elementwise import ADD as _ADD, DIV as _DIV, MUL as _MUL, SUB as _SUB  # noqa: E402
+from graphc.ops.elementwise import ADD as _ADD, DIV as _DIV, MUL as _MUL  # noqa: E402
 
 _bind_ops(_F)

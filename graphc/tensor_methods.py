@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from graphc import dtypes as _dt
 from graphc.errors import ShapeError
+from graphc.tensor_methods_extra import ExtraTensorMethods
+from graphc.tensor_methods_extra import bind_ops as _bind_extra
 
 if TYPE_CHECKING:
     from graphc.tensor import Tensor
@@ -21,7 +23,7 @@ def _matrix_transpose(t) -> Tensor:
     return _F.transpose(t, 0, 0) if t.ndim == 0 else _F.transpose(t, -2, -1)
 
 
-class TensorMethods:
+class TensorMethods(ExtraTensorMethods):
     """Mixin of PyTorch's Tensor methods; every one is a thin call into ``graphc.ops``."""
 
     __slots__ = ()
@@ -871,3 +873,4 @@ _F = None  # graphc.ops, bound by graphc/tensor.py once both modules exist (they
 def bind_ops(ops_module) -> None:
     global _F
     _F = ops_module
+    _bind_extra(ops_module)

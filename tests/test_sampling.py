@@ -149,6 +149,26 @@ def test_eager_only_draws_still_refuse_tracing():
         graphc.compile(f)(graphc.zeros(1))
 
 
+def test_rng_state_round_trip():
+    """``get_rng_state``/``set_rng_state`` (the reproducibility note): a uint8 tensor, as
+    PyTorch's ByteTensor, that replays the stream; generators have the same pair."""
+    graphc.manual_seed(5)
+    state = graphc.get_rng_state()
+    assert state.dtype is graphc.uint8 and state.ndim == 1
+    a = graphc.rand(4)
+    graphc.set_rng_state(state)
+    assert graphc.equal(a, graphc.rand(4))
+    g = graphc.Generator().manual_seed(1)
+    saved = g.get_state()
+    b = graphc.randn(3, generator=g)
+    g.set_state(saved)
+    assert graphc.equal(b, graphc.randn(3, generator=g))
+    with pytest.raises(TypeError, match="ByteTensor"):
+        graphc.set_rng_state({"not": "a tensor"})
+    with pytest.raises(ValueError, match="not a state from get_state"):
+        graphc.set_rng_state(graphc.tensor([1, 2], dtype=graphc.uint8))
+
+
 @pytest.mark.gpu
 def test_same_numbers_on_gpu():
     for fn in (lambda d: graphc.randn(4, device=d), lambda d: graphc.randint(0, 9, (4,), device=d)):

@@ -227,6 +227,16 @@ def test_cuda_without_gpu_is_a_clear_error():
     assert graphc.cuda.device_count() == 0
 
 
+def test_accelerator_api_answers_for_cuda():
+    """``torch.accelerator`` is how the Learn-the-Basics tutorials pick their device."""
+    device = graphc.accelerator.current_accelerator().type \
+        if graphc.accelerator.is_available() else "cpu"
+    assert device == ("cuda" if graphc.cuda.is_available() else "cpu")
+    assert graphc.accelerator.device_count() == graphc.cuda.device_count()
+    if not graphc.cuda.is_available():
+        assert graphc.accelerator.current_accelerator() is None
+
+
 def test_bad_device_string():
     with pytest.raises(DeviceError, match="device type"):
         graphc.device("tpu")
@@ -255,6 +265,21 @@ def test_broadcast_error_names_op_and_shapes():
     assert isinstance(e.value, RuntimeError) and isinstance(e.value, GraphcError)
 
 
+@pytest.mark.parametrize("a, b, sentence", [
+    ((2, 3), (3, 2), "The size of tensor a (3) must match the size of tensor b (2) at "
+                     "non-singleton dimension 1"),
+    ((4, 3, 2), (4, 3), "The size of tensor a (2) must match the size of tensor b (3) at "
+                        "non-singleton dimension 2"),
+    ((4, 3, 2), (0,), "The size of tensor a (2) must match the size of tensor b (0) at "
+                      "non-singleton dimension 2"),
+])
+def test_broadcast_error_carries_pytorchs_sentence(a, b, sentence):
+    """The tensors tutorial's ``a * b`` error: PyTorch's words (which users search for)."""
+    with pytest.raises(ShapeError) as e:
+        graphc.ones(*a) * graphc.ones(*b)
+    assert sentence in str(e.value) and str(e.value).startswith("mul: ")
+
+
 def test_out_argument():
     a, b = graphc.ones(2, 2), graphc.ones(2, 2)
     result = graphc.empty(2, 2)
@@ -262,6 +287,61 @@ def test_out_argument():
     assert r is result and result.tolist() == [[2.0, 2.0], [2.0, 2.0]]
     with pytest.raises(RuntimeError, match="automatic differentiation"):
         graphc.mul(a.requires_grad_(), b, out=result)
+
+
+def test_out_argument_of_factories():
+    """``torch.rand(2, 2, out=c)`` (tensors tutorial) writes into ``c``; zeros/ones/empty took
+    ``out=`` and ignored it. The result takes ``out``'s dtype unless one is given."""
+    c = graphc.full((2, 2), 7.0)
+    assert graphc.rand(2, 2, out=c) is c and bool(((c >= 0) & (c < 1)).all())
+    assert graphc.randn(3, out=c) is c and tuple(c.shape) == (3,)
+    assert graphc.zeros(2, 2, out=c) is c and c.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert graphc.ones(3, out=c) is c and c.tolist() == [1.0, 1.0, 1.0]
+    long = graphc.empty(2, dtype=graphc.int64)
+    assert graphc.ones(2, out=long).tolist() == [1, 1] and long.dtype is graphc.int64
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
+                                           "output type Long"):
+        graphc.rand(2, dtype=graphc.float32, out=long)
+
+
+def test_cast_errors_use_pytorchs_type_names():
+    i = graphc.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="^add_: result type Float can't be cast to the "
+                                           "desired output type Long$"):
+        i.add_(graphc.tensor([0.5, 0.5]))
+    with pytest.raises(RuntimeError, match="^result type Double can't be cast to the desired "
+                                           "output type Int$"):
+        graphc.add(graphc.ones(2, dtype=graphc.float64), 1, out=graphc.empty(2, dtype=graphc.int32))
+
+
+def test_inplace_function_forms():
+    """``torch.sin_(b)`` (tensors tutorial) and the other function forms of in-place methods."""
+    b = graphc.tensor([0.0, 1.0])
+    assert graphc.sin_(b) is b and b.tolist() == pytest.approx([0.0, np.sin(1.0)])
+    assert graphc.clamp_(b, max=0.5) is b and b.tolist() == pytest.approx([0.0, 0.5])
+    x = graphc.tensor([-1.0, 2.0])
+    graphc.relu_(x)
+    assert x.tolist() == [0.0, 2.0] and graphc.relu_.__name__ == "relu_"
+
+
+def test_result_type_is_exported():
+    i = graphc.tensor([1, 2])
+    assert graphc.result_type(i, 1.0) is graphc.float32
+    assert graphc.result_type(graphc.tensor([1], dtype=graphc.int32), graphc.tensor(1)) \
+        is graphc.int32
+
+
+def test_classes_print_under_graphcs_name():
+    """``print(type(x))`` shows ``<class 'graphc.Tensor'>`` as PyTorch shows
+    ``<class 'torch.Tensor'>``; pickling still finds the classes."""
+    x = graphc.ones(2)
+    assert str(type(x)) == "<class 'graphc.Tensor'>"
+    assert str(type(x.shape)) == "<class 'graphc.Size'>"
+    assert str(type(x.dtype)) == "<class 'graphc.dtype'>"
+    assert str(type(x.device)) == "<class 'graphc.device'>"
+    assert pickle.loads(pickle.dumps(x.shape)) == x.shape
+    assert pickle.loads(pickle.dumps(graphc.float64)) is graphc.float64
+    assert pickle.loads(pickle.dumps(x)).tolist() == [1.0, 1.0]
 
 
 def test_unsupported_numpy_dtype():
@@ -280,3 +360,16 @@ def test_repr_like_pytorch():
     assert repr(graphc.zeros(2, dtype=graphc.float64)) == "tensor([0., 0.], dtype=graphc.float64)"
     assert repr(graphc.tensor(2.5)) == "tensor(2.5000)"
     assert f"{graphc.tensor(2.5):.1f}" == "2.5"
+
+
+def test_format_of_a_0d_tensor_is_its_number():
+    """``f"Label: {label}"`` (datasets tutorial) prints ``Label: 7`` in PyTorch: a plain 0-d
+    tensor formats as its Python number, with or without a spec; other tensors (and
+    Parameters) as their repr, which takes no spec."""
+    assert f"{graphc.tensor(7)}" == "7" and f"{graphc.tensor(2.5)}" == "2.5"
+    assert "{}".format(graphc.tensor(True)) == "True"
+    assert f"{graphc.tensor(2.0, requires_grad=True)}" == "2.0"
+    assert f"{graphc.tensor([1.5])}" == "tensor([1.5000])"
+    assert f"{graphc.nn.Parameter(graphc.tensor(1.0))}".startswith("Parameter containing:")
+    with pytest.raises(TypeError, match="unsupported format string passed to Tensor.__format__"):
+        f"{graphc.tensor([1.5]):.2f}"

@@ -190,6 +190,18 @@ def test_bad_index_types():
         x[graphc.tensor([True, False])]
 
 
+def test_range_indexes_like_a_list():
+    """``input[range(n), target]``: the nll of "What is torch.nn really?"."""
+    x = _x(3, 4)
+    assert x[range(3), graphc.tensor([0, 1, 2])].tolist() == [0.0, 5.0, 10.0]
+    assert x[range(1, 3)].tolist() == x[[1, 2]].tolist()
+    assert tuple(x[range(0)].shape) == (0, 4)
+    x[range(2)] = 0.0
+    assert x[:2].sum().item() == 0.0 and x[2].sum().item() != 0.0
+    assert graphc.tensor(range(3)).tolist() == [0, 1, 2]
+    assert graphc.tensor(range(3)).dtype is graphc.int64
+
+
 def test_ints_apply_before_advanced_indices_like_pytorch():
     x = _x(2, 3, 4)
     assert x[0, :, [1, 2]].shape == (3, 2)  # NumPy would give (2, 3)

@@ -140,7 +140,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 gi = in_grads[i]
                 if gi is None or child is None:
                     continue
-                if direct_leaves and child.__class__ is AccumulateGrad and not child._pre_hooks:
+                if direct_leaves and child.__class__ is AccumulateGrad and not child._pre_hooks \
+                        and not child._acc_hooks:
                     # A leaf without hooks takes each contribution as it arrives: the same sum
                     # as buffering them first, without a trip through the heap.
                     _accumulate_into_leaf(child, gi, create_graph, handed)
@@ -166,7 +167,8 @@ def backward_into_leaves(node, g, retain_graph: bool) -> bool:
     if op is None or op.n_outputs != 1:  # a leaf's sink, or a multi-output node
         return False
     for child, _ in node.next_functions:
-        if child is not None and (child.__class__ is not AccumulateGrad or child._pre_hooks):
+        if child is not None and (child.__class__ is not AccumulateGrad or child._pre_hooks
+                                  or child._acc_hooks):
             return False
     token = grad_mode._enabled.set(False)
     try:
@@ -264,6 +266,9 @@ def _accumulate_into_leaf(acc: AccumulateGrad, g, create_graph: bool, handed=Non
     else:
         leaf.grad._data += g._data
         leaf.grad._vbox[0] += 1
+    if acc._acc_hooks:
+        for fn in list(acc._acc_hooks.values()):
+            fn(leaf)
 
 
 def check_root(t, g):

@@ -8,6 +8,7 @@ graph was freed) comes from the op's registry entry.
 from __future__ import annotations
 
 import itertools
+import re
 import weakref
 
 from graphc.dtypes import _FROM_NP
@@ -147,7 +148,10 @@ class Node:
         for k, i in enumerate(self.op.saves):
             t = self.inputs[i]
             if self._versions[k] >= 0 and t._vbox[0] != self._versions[k]:
-                _raise_modified(self, t, self.next_functions[i], t._vbox[0], self._versions[k])
+                # named by its history now (the in-place op's node), as PyTorch does
+                edge = (t.grad_fn, t._output_nr) if t.grad_fn is not None else \
+                    self.next_functions[i]
+                _raise_modified(self, t, edge, t._vbox[0], self._versions[k])
         return self.inputs
 
     def saved_output(self):
@@ -181,7 +185,9 @@ def _raise_modified(node, t, producer_edge, version, expected) -> None:
     producer, nr = producer_edge
     which = ""
     if producer is not None and not isinstance(producer, AccumulateGrad):
-        which = f", which is output {nr} of {producer.name()},"
+        # PyTorch names the op, not its node: "output 0 of Sigmoid" for SigmoidBackward0.
+        op_name = re.sub(r"Backward\d*$", "", producer.name())
+        which = f", which is output {nr} of {op_name},"
     raise AutogradError(
         f"one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [graphc.{legacy[t.dtype.name]}Tensor {list(t.shape)}]{which} is at version "
@@ -197,7 +203,7 @@ def make_node_class(op) -> type:
 class AccumulateGrad:
     """The sink of a leaf tensor: adds incoming gradients into ``.grad``."""
 
-    __slots__ = ("_leaf", "_pre_hooks", "_post_hooks", "metadata", "__weakref__")
+    __slots__ = ("_leaf", "_pre_hooks", "_post_hooks", "_acc_hooks", "metadata", "__weakref__")
     next_functions = ()
     op = None
     _seq = -1  # sinks run after every node that can still send them a gradient
@@ -206,6 +212,17 @@ class AccumulateGrad:
         self._leaf = weakref.ref(leaf)
         self._pre_hooks = None
         self._post_hooks = None
+        # ``hook(leaf)`` after the pass's whole gradient reached ``leaf.grad``
+        # (``register_post_accumulate_grad_hook``); a sink with any takes its gradient once,
+        # summed, never contribution by contribution.
+        self._acc_hooks = None
+
+    def register_post_accumulate_hook(self, fn) -> RemovableHandle:
+        if self._acc_hooks is None:
+            self._acc_hooks = {}
+        h = RemovableHandle(self._acc_hooks)
+        self._acc_hooks[h._key] = fn
+        return h
 
     @property
     def variable(self):

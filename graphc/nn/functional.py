@@ -14,10 +14,9 @@ import math
 from graphc import ops as _ops
 from graphc.autograd.grad_mode import no_grad
 from graphc.errors import DTypeError, GraphcValueError, ShapeError
-from graphc.ops.activation import (celu, elu as _elu, gelu, hardsigmoid, hardswish,  # noqa: F401
-                                   hardtanh as _hardtanh, leaky_relu as _leaky_relu, logsigmoid,
-                                   mish, selu as _selu, silu as _silu, softplus,
-                                   threshold as _threshold)
+from graphc.ops.activation import (elu as _elu, gelu, hardtanh as _hardtanh,  # noqa: F401
+                                   leaky_relu as _leaky_relu, logsigmoid, selu as _selu,
+                                   silu as _silu, softplus, threshold as _threshold)
 from graphc.ops.conv import checked, conv2d, conv_transpose2d, ntuple  # noqa: F401
 from graphc.ops.inplace import inplace as _inplace
 from graphc.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
@@ -256,6 +255,13 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
+    if input.ndim == 3:  # PyTorch reads 3-D input as (N, C, L) here, with a warning
+        import warnings
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. To maintain the 1D channel-wise dropout "
+                      "behavior, please switch to using dropout1d instead.", stacklevel=2)
+        return _dropout(input, p, training, inplace, tuple(input.shape[:2]) + (1,))
     return _feature_dropout("dropout2d", input, p, training, inplace, 2)
 
 
@@ -316,6 +322,11 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         raise ShapeError(f"group_norm: Expected number of channels in input to be divisible by "
                          f"num_groups, but got input of shape {list(input.shape)} and "
                          f"num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ShapeError(f"group_norm: Expected {name} to be a vector of size equal to the "
+                             f"number of channels in input, but got {name} of shape "
+                             f"{list(t.shape)} and input of shape {list(input.shape)}")
     x = input.reshape(n, num_groups, -1)
     mean = x.mean(dim=2, keepdim=True)
     var = x.var(dim=2, unbiased=False, keepdim=True)
@@ -482,9 +493,9 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     reduction = reduction_arg("hinge_embedding_loss", reduction, size_average, reduce)
-    zero = input * 0
-    loss = _ops.where(target == 1, input, zero) + \
-        _ops.where(target == -1, (margin - input).clamp_min(0), zero)
+    zero = input * 0  # ATen's masks: anything but 1 takes the margin term, but -1 the input
+    loss = _ops.where(target != -1, input, zero) + \
+        _ops.where(target != 1, (margin - input).clamp_min(0), zero)
     return _reduce(loss, reduction)
 
 
@@ -512,3 +523,11 @@ __all__ = [
 # Attention (graphc.nn._attention) uses linear/dropout/pad above, hence the import at the end.
 from graphc.nn._attention import (_canonical_mask, _none_or_dtype,  # noqa: E402,F401
                                   multi_head_attention_forward, scaled_dot_product_attention)
+
+# The wider layer set builds on the functions above, hence these imports at the end too.
+from graphc.nn._functional_layers import *  # noqa: E402,F401,F403
+from graphc.nn._functional_layers import __all__ as _layers_all  # noqa: E402
+from graphc.nn._functional_losses import *  # noqa: E402,F401,F403
+from graphc.nn._functional_losses import __all__ as _losses_all  # noqa: E402
+
+__all__ += [name for name in _layers_all + _losses_all if name not in __all__]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphc import dtypes as _dt
-from graphc.autograd.grad_mode import no_grad
+from graphc.autograd.grad_mode import is_grad_enabled, no_grad
 from graphc.autograd.node import RemovableHandle
 from graphc.errors import (ArgumentError, CheckpointError, GraphcAttributeError, GraphcKeyError,
                            GraphcNotImplementedError, GraphcValueError)
@@ -102,6 +102,8 @@ class Module:
         d["_forward_hooks_with_kwargs"] = set()
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_pre_hooks_with_kwargs"] = set()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
 
     # -- forward and hooks ------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -110,7 +112,8 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         d = self.__dict__
-        if not d.get("_forward_hooks") and not d.get("_forward_pre_hooks"):
+        if not d.get("_forward_hooks") and not d.get("_forward_pre_hooks") \
+                and not d.get("_backward_hooks") and not d.get("_backward_pre_hooks"):
             return self.forward(*args, **kwargs)
         for key, hook in list(self._forward_pre_hooks.items()):
             if key in self._forward_pre_hooks_with_kwargs:
@@ -124,6 +127,12 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        bw_hook = None
+        if (d.get("_backward_hooks") or d.get("_backward_pre_hooks")) and is_grad_enabled():
+            from graphc.nn._backward_hooks import BackwardHook
+            bw_hook = BackwardHook(self, list(self._backward_hooks.values()),
+                                   list(self._backward_pre_hooks.values()))
+            args = bw_hook.setup_input_hook(args)
         result = self.forward(*args, **kwargs)
         for key, hook in list(self._forward_hooks.items()):
             if key in self._forward_hooks_with_kwargs:
@@ -132,6 +141,8 @@ class Module:
                 res = hook(self, args, result)
             if res is not None:
                 result = res
+        if bw_hook is not None:
+            result = bw_hook.setup_output_hook(result)
         return result
 
     def _add_hook(self, table: str, hook: Callable, prepend: bool, with_kwargs: bool
@@ -155,6 +166,18 @@ class Module:
                               ) -> RemovableHandle:
         """``hook(module, args, output) -> None | new_output`` runs after ``forward``."""
         return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False
+                                    ) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output) -> None | new_grad_input`` runs when the
+        gradients w.r.t. the module's tensor inputs have been computed."""
+        return self._add_hook("_backward_hooks", hook, prepend, False)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False
+                                        ) -> RemovableHandle:
+        """``hook(module, grad_output) -> None | new_grad_output`` runs when the gradients
+        w.r.t. the module's outputs arrive, before the module's own backward."""
+        return self._add_hook("_backward_pre_hooks", hook, prepend, False)
 
     # -- registration -----------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -532,8 +555,8 @@ class Module:
                     value = value[0]  # PyTorch's legacy 0-dim parameters
                 if tuple(value.shape) != tuple(param.shape):
                     errors.append(f"size mismatch for {key}: copying a param with shape "
-                                  f"{list(value.shape)} from checkpoint, the shape in current "
-                                  f"model is {list(param.shape)}.")
+                                  f"{value.shape} from checkpoint, the shape in current "
+                                  f"model is {param.shape}.")  # graphc.Size([..]) like PyTorch
                     continue
                 plan.append((module, name, param, value))
         unexpected = [k for k in state_dict if k not in consumed]

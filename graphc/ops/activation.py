@@ -23,23 +23,30 @@ _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def _infer(name: str):
-    def infer(x, **attrs):
-        if not x.dtype.is_floating_point:
-            raise DTypeError(f"{name}: not implemented for '{x.dtype}' (shape {list(x.shape)}); "
-                             f"it needs a floating point input")
-        return tuple(x.shape), x.dtype
-    return infer
+def _refuse(name: str, np_dtype, kinds: str, shape) -> None:
+    if np_dtype.kind not in kinds:
+        raise DTypeError(f"{name}: not implemented for '{np_dtype.name}' (shape {list(shape)}); "
+                         f"it needs a floating point{'' if kinds == 'f' else ' or integer'} "
+                         f"input")
 
 
-def _act(name, impl, vjp, expr, grad_name=None, saves_out=False) -> OpDef:
+def _act(name, impl, vjp, expr, grad_name=None, saves_out=False, integers=False) -> OpDef:
+    """An activation op. ``integers``: PyTorch also takes integer input (hardtanh,
+    threshold: the result keeps the integer dtype); otherwise only floating input, where NumPy
+    would quietly compute in float64. Results keep the input's dtype (SciPy computes float16 in
+    a wider type)."""
+    kinds = "fiu" if integers else "f"
+
     def kernel(xp, x, out=None, **attrs):
-        if x.dtype.kind != "f":  # NumPy would quietly compute in float64
-            raise DTypeError(f"{name}: not implemented for '{x.dtype}' (shape {list(x.shape)}); "
-                             f"it needs a floating point input")
-        return fill_out(out, impl(xp, x, **attrs))
+        _refuse(name, x.dtype, kinds, x.shape)
+        r = impl(xp, x, **attrs)
+        return fill_out(out, r if r.dtype == x.dtype else r.astype(x.dtype))
+
+    def infer(x, **attrs):
+        _refuse(name, x.dtype.np, kinds, x.shape)
+        return tuple(x.shape), x.dtype
     kernel.__name__ = name
-    return register(OpDef(name=name, infer=_infer(name), impl=kernel, vjp=vjp, expr=expr,
+    return register(OpDef(name=name, infer=infer, impl=kernel, vjp=vjp, expr=expr,
                           saves=() if saves_out else (0,), saves_out=saves_out,
                           grad_name=grad_name))
 
@@ -184,17 +191,20 @@ def _hardtanh_impl(xp, x, min_val=-1.0, max_val=1.0):
 HARDTANH = _act(
     "hardtanh", _hardtanh_impl,
     lambda g, x, out, min_val=-1.0, max_val=1.0: (g * ((x > min_val) & (x < max_val)),),
-    lambda a, min_val=-1.0, max_val=1.0: sp.Min(sp.Max(a, min_val), max_val))
+    lambda a, min_val=-1.0, max_val=1.0: sp.Min(sp.Max(a, min_val), max_val), integers=True)
 
 
 def _threshold_impl(xp, x, threshold=0.0, value=0.0):
+    if x.dtype.kind != "f":  # PyTorch casts the threshold to the input's dtype, as value
+        threshold = x.dtype.type(threshold)
     return xp.where(x > threshold, x, xp.asarray(value, dtype=x.dtype))
 
 
 THRESHOLD = _act(
     "threshold", _threshold_impl,
     lambda g, x, out, threshold=0.0, value=0.0: (g * (x > threshold),),
-    lambda a, threshold=0.0, value=0.0: sp.Piecewise((a, a > threshold), (value, True)))
+    lambda a, threshold=0.0, value=0.0: sp.Piecewise((a, a > threshold), (value, True)),
+    integers=True)
 
 
 # -- smooth gates ----------------------------------------------------------------------------

@@ -361,12 +361,25 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
         raise ShapeError(f"conv_transpose2d: Given transposed=1, weight of size "
                          f"{_sz(weight.shape)}, expected input{_sz(input.shape)} to have "
                          f"{weight.shape[0]} channels, but got {c_in} channels instead")
-    kh, kw = weight.shape[2:]
-    oh = (h - 1) * stride[0] - 2 * ph + dilation[0] * (kh - 1) + oph + 1
-    ow = (w - 1) * stride[1] - 2 * pw + dilation[1] * (kw - 1) + opw + 1
-    shape = (n, weight.shape[1] * groups, oh, ow)
+    # Per dim: the uncropped result spans (h-1)*s + d*(k-1) + 1; the output starts p into it
+    # and is ``size`` long. Rows past the uncropped end (output_padding >= stride, allowed
+    # when dilation > stride) get no contribution, so the kernel computes the rest and zero
+    # padding adds them.
+    sizes, pads, extra = [], [], []
+    for length, k, s, d, p, op in zip((h, w), weight.shape[2:], stride, dilation, (ph, pw),
+                                      (oph, opw)):
+        full = (length - 1) * s + d * (k - 1) + 1
+        size = full - 2 * p + op
+        inside = min(size, full - p)
+        sizes.append(inside)
+        pads += [p, full - p - inside]
+        extra.append(size - inside)
+    shape = (n, weight.shape[1] * groups, *sizes)
     out = checked(CONV2D_INPUT_GRAD, input, weight, input_shape=shape, stride=stride,
-                padding=(ph, ph, pw, pw), dilation=dilation, groups=int(groups))
+                  padding=tuple(pads), dilation=dilation, groups=int(groups))
+    if any(extra):
+        from graphc.ops.nn import constant_pad_nd
+        out = constant_pad_nd(out, (0, extra[1], 0, extra[0]))
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out

@@ -7,6 +7,7 @@ Sampling functions that also work inside ``graphc.compile`` (``randn`` …) are 
 """
 from __future__ import annotations
 
+import json
 import numbers
 
 import numpy as np
@@ -39,11 +40,21 @@ class Generator:
         self.manual_seed(s)
         return s
 
-    def get_state(self) -> dict:
-        return self._rng.bit_generator.state
+    def get_state(self) -> Tensor:
+        """The stream's position as a uint8 tensor (PyTorch's ByteTensor), so it can be saved
+        with the rest of a checkpoint; its bytes are the PCG64 state as JSON."""
+        text = json.dumps(self._rng.bit_generator.state)
+        return Tensor._wrap(np.frombuffer(text.encode(), np.uint8).copy())
 
-    def set_state(self, state: dict) -> "Generator":
-        self._rng.bit_generator.state = state
+    def set_state(self, new_state: Tensor) -> "Generator":
+        if not isinstance(new_state, Tensor) or new_state.dtype is not _dt.uint8:
+            raise ArgumentError(f"expected a graphc.ByteTensor (from get_state()), but got "
+                                f"{type(new_state).__name__}")
+        from graphc.ops.conversion import to_host
+        try:
+            self._rng.bit_generator.state = json.loads(to_host(new_state).tobytes().decode())
+        except (ValueError, TypeError, KeyError) as e:
+            raise GraphcValueError(f"set_state: not a state from get_state(): {e}") from None
         return self
 
 
@@ -60,6 +71,15 @@ def seed() -> int:
 
 def initial_seed() -> int:
     return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state (``set_rng_state`` replays the stream from there)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    default_generator.set_state(new_state)
 
 
 def _rng(generator) -> np.random.Generator:
@@ -87,7 +107,7 @@ def _infer_data_dtype(data) -> _dt.dtype:
             kinds.add(x.dtype)
         elif isinstance(x, np.ndarray):
             kinds.add(_dt.from_numpy(x.dtype))
-        elif isinstance(x, (list, tuple)):
+        elif isinstance(x, (list, tuple, range)):
             for v in x:
                 walk(v)
         elif isinstance(x, (bool, np.bool_)):
@@ -177,16 +197,28 @@ def _filled(fill, size, dtype, device, requires_grad):
     return t
 
 
+def into_out(out, make, dtype, device):
+    """A factory's ``out=``: ``make(dtype, device)`` builds the result, in ``out``'s dtype and on
+    its device unless those are given (as PyTorch does: ``zeros(2, out=long_tensor)`` fills with
+    integer zeros), and it is written into ``out``, which is returned."""
+    if out is None:
+        return make(dtype, device)
+    from graphc.ops.inplace import write_out
+    return write_out(out, make(out.dtype if dtype is None else dtype,
+                               out.device if device is None else device))
+
+
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
-    return _filled(0, size, dtype, device, requires_grad)
+    return into_out(out, lambda dt, dev: _filled(0, size, dt, dev, requires_grad), dtype, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
-    return _filled(1, size, dtype, device, requires_grad)
+    return into_out(out, lambda dt, dev: _filled(1, size, dt, dev, requires_grad), dtype, device)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
-    return _filled(None, size, dtype, device, requires_grad)
+    return into_out(out, lambda dt, dev: _filled(None, size, dt, dev, requires_grad), dtype,
+                    device)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -268,7 +300,13 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
 
 
 def _random_fill(t: Tensor, arr: np.ndarray) -> Tensor:
-    from graphc.ops.inplace import write_data
+    from graphc.autograd.grad_mode import is_grad_enabled
+    from graphc.ops.inplace import inplace, write_data
+    if is_grad_enabled() and t.requires_grad:
+        # Recorded like any in-place op: a leaf that requires grad is refused, and a non-leaf's
+        # old history gets a zero gradient instead of passing its gradient through.
+        value = tensor(arr, dtype=t.dtype, device=t.device)
+        return inplace(t, lambda s: value)
     return write_data(t, arr)
 
 
@@ -291,7 +329,8 @@ def random_(t: Tensor, low=0, high=None, *, generator=None) -> Tensor:
 
 
 __all__ = [
-    "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "tensor",
+    "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
+    "set_rng_state", "tensor",
     "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
     "ones_like", "empty_like", "full_like", "arange", "linspace", "logspace", "eye",
     "multinomial", "uniform_", "normal_", "bernoulli_", "random_",

@@ -6,13 +6,16 @@ promote as in PyTorch (the dispatcher casts inputs before the kernel runs).
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import sympy as sp
 
 from graphc import dtypes as _dt
+from graphc.errors import DTypeError
 from graphc.ops.dispatch import apply
+from graphc.ops.dtype_checks import NOT_FLOATING, dtype_of, no_kernel_for, same_dtype
 from graphc.ops.registry import NONDIFF, OpDef, register
 from graphc.ops.shapes import broadcast_shapes
 from graphc.tensor import Tensor
@@ -103,7 +106,7 @@ def _pow_vjp(g, x, y, out):
     gx = g * y * x ** (y - 1) if _t(x) else None
     if _t(y):
         logx = log(x) if _t(x) else math.log(x) if x > 0 else float("nan")
-        gy = g * out * logx if _t(x) else g * out * logx
+        gy = g * out * logx
         if _t(x):  # d/dy 0**y is 0 for y > 0 (PyTorch masks the nan from log(0))
             gy = where((x == 0) & (y >= 0), 0.0, gy)
     else:
@@ -113,7 +116,21 @@ def _pow_vjp(g, x, y, out):
 
 def _pow_impl(xp, x, y, out=None):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if getattr(y, "dtype", np.dtype(float)).kind in "iu" and (y < 0).any():
+            return _int_pow_negative(xp, x, y, out)
         return xp.power(x, y, out=out)
+
+
+def _int_pow_negative(xp, x, y, out):
+    """Integer powers with some negative exponents, which NumPy refuses: as in PyTorch,
+    ``x ** -k`` is the integer ``1 / x ** k`` truncated, i.e. 1 for x == 1, +-1 for x == -1 (by
+    the parity of k) and 0 for every other base (a zero base gives 0 rather than an error)."""
+    r = xp.power(x, xp.abs(y), out=out)
+    r = r if r.ndim else as_array(r)
+    odd = (y % 2) != 0
+    neg = xp.where(x == -1, xp.where(odd, -1, 1), xp.where(x == 1, 1, 0)).astype(r.dtype)
+    r[...] = xp.where(y < 0, neg, r)
+    return r
 
 
 POW = _ew("pow", _pow_impl, _pow_vjp, lambda a, b: a ** b, saves=(0, 1), saves_out=True)
@@ -132,7 +149,16 @@ FMOD = _ew("fmod", _ufunc("fmod", quiet=True), lambda g, x, y, out: (g, None), N
 # -- unary math ------------------------------------------------------------------------------
 NEG = _ew("neg", _ufunc("negative"), lambda g, x, out: (-g,), lambda a: -a)
 ABS = _ew("abs", _ufunc("abs"), lambda g, x, out: (g * sign(x),), sp.Abs, saves=(0,))
-SIGN = _ew("sign", _ufunc("sign"), lambda g, x, out: (g * 0,), sp.sign)
+def _sign_impl(xp, x, out=None):
+    if x.dtype.kind != "b":
+        return xp.sign(x, out=out)
+    if out is None:  # NumPy has no bool sign; PyTorch's is the identity
+        return x.copy()
+    out[...] = x
+    return out
+
+
+SIGN = _ew("sign", _sign_impl, lambda g, x, out: (g * 0,), sp.sign)
 EXP = _ew("exp", _ufunc("exp"), lambda g, x, out: (g * out,), sp.exp, promote="float",
           saves_out=True)
 EXPM1 = _ew("expm1", _ufunc("expm1"), lambda g, x, out: (g * (out + 1),),
@@ -306,7 +332,10 @@ def _clamp_impl(xp, x, lo=None, hi=None, out=None):
         return xp.maximum(x, lo, out=out)
     r = xp.maximum(x, lo, out=out)
     r = r if r.ndim else as_array(r)
-    return xp.minimum(r, hi, out=r)
+    # ``hi`` may broadcast to a larger shape than x and lo (clamp(x[3], lo[3], hi[2, 3])),
+    # which r cannot hold.
+    fits = out is not None or np.broadcast_shapes(r.shape, np.shape(hi)) == r.shape
+    return xp.minimum(r, hi, out=r if fits else None)
 
 
 def _clamp_vjp(g, x, lo, hi, out):
@@ -353,7 +382,17 @@ def add(input, other, *, alpha=1, out=None):
     return _out(apply(ADD, input, other), out)
 
 
+def _sub_check(input, other) -> None:
+    """PyTorch refuses ``-`` on bool tensors (NumPy would compute in the other operand's dtype).
+    Tensor.__sub__ and __rsub__ go through ``sub`` for this."""
+    if dtype_of(input) is _dt.bool_ or dtype_of(other) is _dt.bool_:
+        raise DTypeError("sub: Subtraction, the `-` operator, with a bool tensor is not "
+                         "supported. If you are trying to invert a mask, use the `~` or "
+                         "`logical_not()` operator instead.")
+
+
 def sub(input, other, *, alpha=1, out=None):
+    _sub_check(input, other)
     if alpha != 1:
         other = apply(MUL, other, alpha)
     return _out(apply(SUB, input, other), out)
@@ -403,7 +442,7 @@ def fmod(input, other, *, out=None):
 
 def pow(input, exponent, *, out=None):
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and _t(input):
-        if exponent == 2:
+        if exponent == 2 and not input.dtype.is_bool:  # bool ** 2 is int64, SQUARE keeps bool
             return _out(apply(SQUARE, input), out)
     return _out(apply(POW, input, exponent), out)
 
@@ -421,8 +460,12 @@ def minimum(input, other, *, out=None):
     return _out(apply(MINIMUM, input, other), out)
 
 
-def _unary(op):
+def _unary(op, check=None):
+    """The public function of a unary op; ``check(name, input)`` refuses dtypes PyTorch has no
+    kernel for (NumPy would compute something)."""
     def fn(input, *, out=None):
+        if check is not None:
+            check(op.name, input)
         return _out(apply(op, input), out)
     fn.__name__ = op.name
     fn.__doc__ = f"Elementwise ``{op.name}`` (PyTorch's ``graphc.{op.name}``)."
@@ -430,7 +473,7 @@ def _unary(op):
 
 
 neg = negative = _unary(NEG)
-abs = absolute = _unary(ABS)
+abs = absolute = _unary(ABS, no_kernel_for)
 sign = _unary(SIGN)
 exp = _unary(EXP)
 expm1 = _unary(EXPM1)
@@ -440,18 +483,24 @@ log2 = _unary(LOG2)
 log10 = _unary(LOG10)
 sqrt = _unary(SQRT)
 rsqrt = _unary(RSQRT)
-square = _unary(SQUARE)
+
+
+def square(input, *, out=None):
+    """``input ** 2``: an int64 result for bool input, as ``pow`` gives."""
+    return pow(input, 2, out=out)
+
+
 sin = _unary(SIN)
 cos = _unary(COS)
 tan = _unary(TAN)
 tanh = _unary(TANH)
 sigmoid = _unary(SIGMOID)
-relu = _unary(RELU)
+relu = _unary(RELU, functools.partial(no_kernel_for, error=DTypeError))
 erf = _unary(ERF)
 reciprocal = _unary(RECIPROCAL)
-floor = _unary(FLOOR)
-ceil = _unary(CEIL)
-trunc = fix = _unary(TRUNC)
+floor = _unary(FLOOR, no_kernel_for)
+ceil = _unary(CEIL, no_kernel_for)
+trunc = fix = _unary(TRUNC, no_kernel_for)
 logical_not = _unary(LOGICAL_NOT)
 isnan = _unary(ISNAN)
 isinf = _unary(ISINF)
@@ -460,6 +509,7 @@ bitwise_not = _unary(BITWISE_NOT)
 
 
 def round(input, *, decimals=0, out=None):
+    no_kernel_for("round", input)
     return _out(apply(ROUND, input, decimals=decimals), out)
 
 
@@ -510,6 +560,8 @@ def clamp_max(input, max):
 
 
 def lerp(input, end, weight):
+    same_dtype("lerp", input, end=end)
+    no_kernel_for("lerp", input, NOT_FLOATING)
     return input + weight * (end - input)
 
 

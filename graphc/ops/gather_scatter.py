@@ -11,6 +11,7 @@ from __future__ import annotations
 from graphc import dtypes as _dt
 from graphc.errors import DTypeError, GraphcIndexError, ShapeError
 from graphc.ops.dispatch import apply
+from graphc.ops.dtype_checks import same_dtype
 from graphc.ops.index import SLICE_BACKWARD, add_at, check_bounds
 from graphc.ops.registry import OpDef, register
 from graphc.ops.shape import expand, fill_out, reshape
@@ -74,6 +75,7 @@ def _check_index(op: str, x, index, dim: int, src=None) -> None:
         if len(ss) != len(ixs) or any(a > b for a, b in zip(ixs, ss)):
             raise ShapeError(f"{op}(): Expected index {list(index.shape)} to be no larger than "
                              f"src {list(src.shape)}")
+        same_dtype(op, x, src=src)  # NumPy would cast src into x's dtype
 
 
 def _vectors(*arrays) -> tuple:
@@ -271,6 +273,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     if _vector_shape(ss)[d] != index.numel():
         raise ShapeError(f"index_add_(): Number of indices ({index.numel()}) should be equal to "
                          f"source.size(dim) ({_vector_shape(ss)[d]}) (source {list(ss)})")
+    same_dtype("index_add_", input, source=source)  # NumPy would cast source into input's
     return apply(INDEX_ADD, input, index, source, dim=d, alpha=alpha)
 
 

@@ -30,6 +30,7 @@ from graphc.errors import (
     TraceError,
 )
 from graphc.ops.dispatch import active_tracer, apply
+from graphc.ops.dtype_checks import TORCH_NAME
 from graphc.ops.registry import NONDIFF, OpDef, register
 from graphc.ops.shape import concrete, expand, fill_out, per_node_variant
 from graphc.ops.shapes import broadcast_shapes
@@ -78,7 +79,7 @@ def _classify(x: Tensor, item):
         return ("slice", slice(*vals))
     if isinstance(item, Tensor):
         return _classify_tensor(x, item)
-    if isinstance(item, (list, tuple, np.ndarray)):
+    if isinstance(item, (list, tuple, range, np.ndarray)):  # x[range(n), y]: the nll tutorial
         from graphc.ops.creation import tensor
         t = tensor(item, device=x.device)
         if t.numel() == 0 and t.dtype.is_floating_point:
@@ -465,6 +466,22 @@ def _assign(x: Tensor, entries: tuple, tensors: list, value, accumulate: bool) -
     return x
 
 
+def _check_put_dtype(x: Tensor, index, tensors, value, accumulate: bool) -> None:
+    """PyTorch's index_put (any tensor index) takes a tensor value only of x's dtype, where
+    NumPy would cast it. Basic indexing copies (and casts) instead, and a one-element value
+    under a single bool mask is a masked_fill, which casts too."""
+    if not tensors or not isinstance(value, Tensor) or value.dtype is x.dtype:
+        return
+    items = index if isinstance(index, tuple) else (index,)
+    if (not accumulate and len(items) == 1 and isinstance(items[0], Tensor)
+            and items[0].dtype.is_bool and value.numel() == 1):
+        return
+    raise DTypeError(f"index_put: Index put requires the source and destination dtypes match, "
+                     f"got {TORCH_NAME[x.dtype.name]} for the destination and "
+                     f"{TORCH_NAME[value.dtype.name]} for the source (destination of shape "
+                     f"{list(x.shape)}, source of shape {list(value.shape)})")
+
+
 def setitem(x: Tensor, index, value) -> None:
     """``x[index] = value``: writes into x's storage and bumps its version counter.
 
@@ -472,6 +489,7 @@ def setitem(x: Tensor, index, value) -> None:
     (CopySlices / IndexPutBackward0) and becomes x's new grad_fn.
     """
     entries, tensors, _ = parse_index(x, index)
+    _check_put_dtype(x, index, tensors, value, False)
     _assign(x, entries, tensors, value, accumulate=False)
 
 
@@ -485,6 +503,7 @@ def _index_tuple(indices) -> tuple:
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """Out of place: a copy of ``input`` with ``values`` put (or added) at ``indices``."""
     entries, tensors, _ = parse_index(input, _index_tuple(indices))
+    _check_put_dtype(input, _index_tuple(indices), tensors, values, accumulate)
     values = _as_value(input, values)
     op = INDEX_PUT if tensors else COPY_SLICES
     return apply(op, input, values, *tensors, index=entries, accumulate=bool(accumulate))
@@ -492,6 +511,7 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
 
 def index_put_(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     entries, tensors, _ = parse_index(input, _index_tuple(indices))
+    _check_put_dtype(input, _index_tuple(indices), tensors, values, accumulate)
     return _assign(input, entries, tensors, values, bool(accumulate))
 
 
@@ -527,6 +547,12 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     if isinstance(value, Tensor) and value.ndim != 0:
         raise ShapeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
                          f"tensor with {value.ndim} dimension(s).")
+    if (isinstance(value, Tensor) and value.requires_grad and is_grad_enabled()
+            and not input.dtype.is_floating_point):  # the result (input's dtype) can't carry it
+        raise AutogradError(f"masked_fill: Autograd not support dtype: "
+                            f"{TORCH_NAME[input.dtype.name]} (the value requires grad, but the "
+                            f"result takes the input's dtype; input of shape "
+                            f"{list(input.shape)})")
     return apply(MASKED_FILL, input, mask, value)
 
 

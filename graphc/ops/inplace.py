@@ -61,13 +61,29 @@ def inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
         from graphc.ops.view_history import inplace_through_view
         return inplace_through_view(self, compute)
     # The old value must survive for the new node's gradient: compute from a snapshot.
-    out = compute(self.clone())
+    snapshot = self.clone()
+    out = compute(snapshot)
+    if out.grad_fn is None:
+        # The new value ignores the old one and needs no gradient (``copy_`` of a constant, a
+        # random fill): PyTorch still records a node, which sends the old value a zero
+        # gradient. Without one the tensor would pose as a leaf and backward would skip the
+        # old history instead of giving it zeros.
+        from graphc.ops.elementwise import where
+        keep_new = Tensor._wrap(self._device.xp.ones((), bool), self._device)
+        out = where(keep_new, out, snapshot)
     write_data(self, out._data)
     self.grad_fn = out.grad_fn
     self._output_nr = out._output_nr
     self._requires_grad = True
     self._vbox[1] += 1  # a new history: views of this tensor regenerate their grad_fn
     return self
+
+
+def _cannot_cast(src, dst) -> str:
+    """PyTorch's message, with its scalar-type names (Float, Long …)."""
+    from graphc.ops.pointwise import _TORCH_NAME
+    return (f"result type {_TORCH_NAME.get(src.name, src.name)} can't be cast to the desired "
+            f"output type {_TORCH_NAME.get(dst.name, dst.name)}")
 
 
 def _fit(self: Tensor, out: Tensor, name: str) -> Tensor:
@@ -77,8 +93,7 @@ def _fit(self: Tensor, out: Tensor, name: str) -> Tensor:
                          f"broadcast shape {list(out.shape)}")
     if out.dtype is not self.dtype:
         if not _can_cast(out.dtype, self.dtype):
-            raise DTypeError(f"{name}_: result type {out.dtype.name} can't be cast to the "
-                             f"desired output type {self.dtype.name}")
+            raise DTypeError(f"{name}_: {_cannot_cast(out.dtype, self.dtype)}")
         out = out.to(self.dtype)
     return out
 
@@ -105,8 +120,7 @@ def write_out(out: Tensor, result: Tensor) -> Tensor:
         raise AutogradError("functions with out=... arguments don't support automatic "
                             "differentiation, but one of the arguments requires grad.")
     if not _can_cast(result.dtype, out.dtype):
-        raise DTypeError(f"result type {result.dtype.name} can't be cast to the desired output "
-                         f"type {out.dtype.name}")
+        raise DTypeError(_cannot_cast(result.dtype, out.dtype))
     if tuple(out.shape) != tuple(result.shape):
         out._data = result._data.astype(out.dtype.np, copy=True)
         out._vbox[0] += 1
@@ -157,4 +171,23 @@ def copy_(self: Tensor, src) -> Tensor:
     return inplace(self, copy, src)
 
 
-__all__ = ["inplace", "write_data", "write_out", "fill_", "zero_", "copy_"]
+def _function_form(name: str):
+    def fn(input: Tensor, *args, **kwargs) -> Tensor:
+        return getattr(input, name)(*args, **kwargs)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``graphc.{name}(x, ...)`` is ``x.{name}(...)``, as in PyTorch."
+    return fn
+
+
+# PyTorch also exposes these in-place methods as functions (the tensors tutorial calls
+# ``torch.sin_(b)``); each forwards to the method, which holds the op.
+_FUNCTION_FORMS = (
+    "abs_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_",
+    "arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_", "clamp_max_",
+    "clamp_min_", "clip_", "cos_", "cosh_", "deg2rad_", "detach_", "exp2_", "exp_", "expm1_",
+    "fix_", "floor_", "frac_", "log10_", "log1p_", "log2_", "log_", "nan_to_num_", "neg_",
+    "rad2deg_", "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinc_",
+    "sinh_", "sqrt_", "tan_", "tanh_", "trunc_", "xlogy_")
+globals().update({name: _function_form(name) for name in _FUNCTION_FORMS})
+
+__all__ = ["inplace", "write_data", "write_out", "fill_", "zero_", "copy_", *_FUNCTION_FORMS]

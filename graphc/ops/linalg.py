@@ -9,11 +9,16 @@ dtype: like PyTorch, graphc never promotes inside a matrix product.
 """
 from __future__ import annotations
 
+import functools
+import math
 import re
 import string
+from collections import Counter
 
+from graphc import dtypes as _dt
 from graphc.errors import ArgumentError, DTypeError, GraphcValueError, ShapeError
 from graphc.ops.dispatch import apply
+from graphc.ops.dtype_checks import no_kernel_for
 from graphc.ops.elementwise import _out
 from graphc.ops.registry import OpDef, register
 from graphc.ops.shapes import broadcast_shapes
@@ -152,7 +157,8 @@ def _matmul_nd_impl(xp, a, b, out=None):
     if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
         shape = a.shape[:-1] + b.shape[1:]
         o = out.reshape(-1, b.shape[1]) if out is not None and out.flags.c_contiguous else None
-        r = xp.matmul(a.reshape(-1, a.shape[-1]), b, out=o)
+        rows = math.prod(a.shape[:-1])  # not -1: ambiguous when K == 0
+        r = xp.matmul(a.reshape(rows, a.shape[-1]), b, out=o)
         if out is not None and o is None:
             out[...] = r.reshape(shape)
             return out
@@ -220,7 +226,7 @@ def _matmul_nd_vjp(g, a, b, out, needs):
         ga = ga.squeeze(-2) if a.ndim == 1 else ga
     if needs[1]:
         if a.ndim > 2 and b.ndim <= 2:  # the folded batch: one (K, rows) @ (rows, N) GEMM
-            gb = apply(MM, a2.reshape(-1, a2.shape[-1]).mT, g2.reshape(-1, g2.shape[-1]))
+            gb = apply(MM, a2.flatten(0, -2).mT, g2.flatten(0, -2))
         else:
             gb = matmul(a2.mT, g2)
         gb = gb.squeeze(-1) if b.ndim == 1 else gb
@@ -399,16 +405,35 @@ def _einsum_vjp(g, *ops, out, needs, equation):
 EINSUM = _gemm("einsum", _einsum_infer, _einsum_impl, _einsum_vjp, saves=(0,))
 
 
+def _einsum_dtypes(operands, ins, outs) -> tuple:
+    """The operands cast to the dtype PyTorch's einsum computes in (NumPy's einsum would keep
+    bool for a sum and refuse nothing). PyTorch first sums each operand over the subscripts
+    that nothing else has (``sum``: bool and integers become int64), then multiplies operands
+    (promoting dtypes), except that two operands sharing a summed subscript are contracted by a
+    GEMM, which takes one dtype and no bool."""
+    counts = Counter(c for t in ins for c in set(t))
+    dts = [_dt.int64 if not o.dtype.is_floating_point and
+           any(counts[c] == 1 and c not in outs for c in t) else o.dtype
+           for t, o in zip(ins, operands)]
+    if any(n > 1 and c not in outs for c, n in counts.items()):  # a contraction
+        if any(d is not dts[0] for d in dts):
+            raise DTypeError(f"einsum(): operands contracted over a shared subscript must have "
+                             f"the same dtype, got {', '.join(str(d) for d in dts)} (shapes "
+                             f"{', '.join(str(list(o.shape)) for o in operands)})")
+        no_kernel_for("einsum", operands[0])
+        common = dts[0]
+    else:
+        common = functools.reduce(_dt.promote_types, dts)
+    return tuple(o if o.dtype is common else o.to(common) for o in operands)
+
+
 def einsum(equation: str, *operands):
     """Einstein summation (``'bij,bjk->bik'``, ``...`` allowed); NumPy picks the order."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     _tensors("einsum", *operands)
-    for o in operands[1:]:
-        if o.dtype is not operands[0].dtype:
-            raise DTypeError(f"einsum(): operands do not have the same dtype "
-                             f"({operands[0].dtype} and {o.dtype})")
     ins, outs = _einsum_parse(equation, [tuple(o.shape) for o in operands])
+    operands = _einsum_dtypes(operands, ins, outs)
     eq = ",".join(ins) + "->" + outs  # canonical: no ellipsis, explicit output
     _einsum_infer(*operands, equation=eq)
     return apply(EINSUM, *operands, equation=eq)

@@ -18,6 +18,7 @@ from graphc.ops.activation import softplus_tensor
 from graphc.errors import GraphcRuntimeError
 from graphc.ops.conv import checked, fill_out
 from graphc.ops.dispatch import apply
+from graphc.ops.dtype_checks import NOT_FLOATING, no_kernel_for, same_dtype
 from graphc.ops.elementwise import log, log1p, sigmoid, sign, where
 from graphc.ops.registry import OpDef, register
 from graphc.ops.shapes import broadcast_shapes, numel
@@ -71,7 +72,8 @@ def _pointwise_loss(name, elem, deriv, grad_name=None) -> OpDef:
 
     def vjp(g, x, t, out, reduction, **attrs):
         n = numel(broadcast_shapes(name, tuple(x.shape), tuple(t.shape)))
-        gx = deriv(x - t, **attrs) * _scale(g, n, reduction)
+        dt = _dt.result_type(x, t)  # as the kernel saw them: ``-`` refuses a bool operand
+        gx = deriv(x.to(dt) - t.to(dt), **attrs) * _scale(g, n, reduction)
         return gx, -gx
     return register(OpDef(name=name, infer=_float_loss_infer(name, False), impl=impl, vjp=vjp,
                           promote="same", saves=(0, 1), grad_name=grad_name))
@@ -264,6 +266,21 @@ NLL_LOSS_BACKWARD = register(OpDef(
 
 
 # -- public functions ------------------------------------------------------------------------
+def _loss_dtype_of(op: str, ref: Tensor, name: str, *operands) -> _dt.dtype:
+    """The dtype of a loss PyTorch writes into a tensor of ``ref``'s dtype (huber_loss: the
+    input's; binary_cross_entropy_with_logits: the target's, an in-place ``(1 - target)``),
+    where NumPy would promote. An integer or bool ``ref`` cannot hold the float loss."""
+    if not ref.dtype.is_floating_point:
+        raise DTypeError(f"{op}: result type {_dt.result_type(*operands)} can't be cast to the "
+                         f"desired output type {ref.dtype} (the {name}'s dtype; {name} of shape "
+                         f"{list(ref.shape)})")
+    return ref.dtype
+
+
+def _as_dtype(loss: Tensor, dtype) -> Tensor:
+    return loss if loss.dtype is dtype else loss.to(dtype)
+
+
 def _no_weight_grad(op: str, w, name: str = "weight") -> None:
     from graphc.autograd.grad_mode import is_grad_enabled
     if isinstance(w, Tensor) and w.requires_grad and is_grad_enabled():
@@ -305,13 +322,15 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
                delta: float = 1.0) -> Tensor:
     if delta <= 0:
         raise GraphcValueError("huber_loss does not support non-positive values for delta.")
-    return checked(HUBER_LOSS, input, target, delta=float(delta),
-                 reduction=reduction_arg("huber_loss", reduction))
+    dtype = _loss_dtype_of("huber_loss", input, "input", input, target)
+    return _as_dtype(checked(HUBER_LOSS, input, target, delta=float(delta),
+                             reduction=reduction_arg("huber_loss", reduction)), dtype)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     _no_weight_grad("binary_cross_entropy", weight)
+    same_dtype("binary_cross_entropy", input, target=target)  # no promotion in PyTorch
     if tuple(weight.shape if weight is not None else ()) and weight is not None:
         broadcast_shapes("binary_cross_entropy", tuple(weight.shape), tuple(input.shape))
     return checked(BINARY_CROSS_ENTROPY, input, target, weight,
@@ -324,9 +343,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      pos_weight: Tensor | None = None) -> Tensor:
     _no_weight_grad("binary_cross_entropy_with_logits", weight)
     _no_weight_grad("binary_cross_entropy_with_logits", pos_weight, "pos_weight")
-    return checked(BINARY_CROSS_ENTROPY_WITH_LOGITS, input, target, weight, pos_weight,
-                 reduction=reduction_arg("binary_cross_entropy_with_logits", reduction,
-                                         size_average, reduce))
+    op = "binary_cross_entropy_with_logits"
+    no_kernel_for(op, input, NOT_FLOATING)  # PyTorch starts with log_sigmoid(input)
+    if pos_weight is not None and pos_weight.dtype.is_bool:  # it computes pos_weight - 1
+        raise DTypeError(f"{op}: Subtraction, the `-` operator, with a bool tensor is not "
+                         f"supported (pos_weight of shape {list(pos_weight.shape)} is bool)")
+    dtype = _loss_dtype_of(op, target, "target", input, target)
+    return _as_dtype(checked(BINARY_CROSS_ENTROPY_WITH_LOGITS, input, target, weight, pos_weight,
+                             reduction=reduction_arg(op, reduction, size_average, reduce)),
+                     dtype)
 
 
 __all__ = ["binary_cross_entropy_with_logits"]

@@ -15,6 +15,7 @@ import warnings
 from graphc import dtypes as _dt
 from graphc.errors import DTypeError, GraphcRuntimeError, ShapeError
 from graphc.ops.dispatch import apply
+from graphc.ops.dtype_checks import no_kernel_for
 from graphc.ops.elementwise import _out, sign, where
 from graphc.ops.pointwise import _TORCH_NAME
 from graphc.ops.registry import OpDef, register
@@ -130,6 +131,7 @@ def diag(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tens
 def _trace_infer(x):
     if x.ndim != 2:
         raise ShapeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    no_kernel_for("trace", x)
     return (), (x.dtype if x.dtype.is_floating_point else _dt.int64)
 
 

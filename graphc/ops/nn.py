@@ -18,6 +18,7 @@ from graphc.ops.activation import celu, selu, threshold
 from graphc.errors import GraphcRuntimeError
 from graphc.ops.conv import checked, conv2d, conv_transpose2d, fill_out
 from graphc.ops.dispatch import apply
+from graphc.ops.dtype_checks import no_kernel_for
 from graphc.ops.norm import layer_norm
 from graphc.ops.pool import max_pool2d
 from graphc.ops.registry import NONDIFF, OpDef, register
@@ -278,6 +279,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             f"pad: Padding size {len(pad)} is not supported for {input.ndim}D input tensor. "
             f"Supported combinations for non-constant padding: 2D or 3D input with padding size "
             f"2, 3D or 4D input with size 4, 4D or 5D input with size 6")
+    if mode != "circular":  # PyTorch's reflection/replication kernels have no bool version
+        no_kernel_for(f"pad (mode '{mode}')", input)
     return checked(_PAD_OPS[mode, n], input, pad=pad)
 
 

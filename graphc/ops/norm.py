@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graphc import dtypes as _dt
 from graphc.autograd.grad_mode import no_grad
 from graphc.errors import ArgumentError, DTypeError, GraphcValueError, ShapeError
 from graphc.ops.conv import checked, fill_out
@@ -29,8 +30,27 @@ def _bshape(ndim: int, c: int) -> tuple:
     return (1, c) + (1,) * (ndim - 2)
 
 
+def _floating_input(op: str, dtype) -> None:
+    if not dtype.is_floating_point:
+        raise DTypeError(f"{op}: expected a floating point input, got {dtype}")
+
+
+def _param_dtypes(op: str, x, **params) -> None:
+    """PyTorch's CPU norms take weight, bias and running stats of the input's dtype or, for a
+    float16 input, float32 (its mixed-precision path, the result staying float16). NumPy would
+    instead promote the result to the parameters' dtype."""
+    ok = (x.dtype, _dt.float32) if x.dtype is _dt.float16 else (x.dtype,)
+    for name, t in params.items():
+        if t is not None and t.dtype not in ok:
+            raise DTypeError(f"{op}: expected {name} to have dtype "
+                             f"{' or '.join(str(d) for d in ok)} like the input, but got "
+                             f"{t.dtype} (input of size {list(x.shape)}, {name} of size "
+                             f"{list(t.shape)})")
+
+
 # -- batch norm ------------------------------------------------------------------------------
 def _bn_impl(xp, x, w, b, rm, rv, training, eps, out=None):
+    _floating_input("batch_norm", _dt.from_numpy(x.dtype))  # also when applied directly
     axes = _bn_axes(x.ndim)
     bs = _bshape(x.ndim, x.shape[1])
     if training:
@@ -44,7 +64,7 @@ def _bn_impl(xp, x, w, b, rm, rv, training, eps, out=None):
     shift = -mean * scale
     if b is not None:
         shift = shift + b
-    y = x * scale.reshape(bs)
+    y = (x * scale.reshape(bs)).astype(x.dtype, copy=False)  # float16 x, float32 w: float16
     y += shift.reshape(bs)
     if out is not None:
         for o, r in zip(out, (y, mean, var)):
@@ -57,8 +77,8 @@ def _bn_infer(x, w, b, rm, rv, training, eps):
     if x.ndim < 2:
         raise ShapeError(f"batch_norm: expected 2D or more input (N, C, ...), got input of "
                          f"size {list(x.shape)}")
-    if not x.dtype.is_floating_point:
-        raise DTypeError(f"batch_norm: expected a floating point input, got {x.dtype}")
+    _floating_input("batch_norm", x.dtype)
+    _param_dtypes("batch_norm", x, weight=w, bias=b, running_mean=rm, running_var=rv)
     c = x.shape[1]
     for name, t in (("weight", w), ("bias", b), ("running_mean", rm), ("running_var", rv)):
         if t is not None and tuple(t.shape) != (c,):
@@ -144,8 +164,8 @@ def _ln_infer(x, w, b, normalized_shape, eps):
             raise ShapeError(f"layer_norm: Expected {name} to be of same shape as "
                              f"normalized_shape, but got {name} of shape {list(t.shape)} and "
                              f"normalized_shape = {list(normalized_shape)}")
-    if not x.dtype.is_floating_point:
-        raise DTypeError(f"layer_norm: expected a floating point input, got {x.dtype}")
+    _floating_input("layer_norm", x.dtype)
+    _param_dtypes("layer_norm", x, weight=w, bias=b)
     return tuple(x.shape), x.dtype
 
 

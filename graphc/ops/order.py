@@ -18,6 +18,7 @@ from graphc.autograd.grad_mode import is_grad_enabled
 from graphc.errors import DimError, GraphcNotImplementedError, ShapeError
 from graphc.ops import creation as _creation
 from graphc.ops.dispatch import apply
+from graphc.ops.dtype_checks import no_kernel_for
 from graphc.ops.elementwise import _out, isnan, where
 from graphc.ops.gather_scatter import SCATTER_ADD, gather_op
 from graphc.ops.reduce import SUM, _cumsum_infer, _np_dtype, _return_type, cumsum
@@ -241,6 +242,7 @@ def _by_dim(name, index_op, value_op, rtype, input, dim, keepdim):
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
     """``median(x)``: the lower median of all elements (NaN if any is NaN); ``median(x, dim)``:
     ``(values, indices)`` per slice along ``dim``."""
+    no_kernel_for("median", input)
     if dim is None:
         return apply(MEDIAN, input)
     return _by_dim("median", MEDIAN_INDICES, MEDIAN_DIM, return_median, input, dim, keepdim)
@@ -430,6 +432,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
 def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
     """``median`` ignoring NaNs: the lower median of the non-NaN values (NaN where there are
     none); with ``dim``, ``(values, indices)`` per slice."""
+    no_kernel_for("nanmedian", input)
     if dim is None:
         return apply(NANMEDIAN, input)
     return _by_dim("nanmedian", NANMEDIAN_INDICES, NANMEDIAN_DIM, return_nanmedian, input, dim,

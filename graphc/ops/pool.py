@@ -19,6 +19,7 @@ from graphc import dtypes as _dt
 from graphc.errors import GraphcValueError, ShapeError
 from graphc.ops.conv import check_float, checked, fill_out, ntuple
 from graphc.ops.dispatch import apply
+from graphc.ops.dtype_checks import no_kernel_for
 from graphc.ops.registry import NONDIFF, OpDef, register
 from graphc.tensor import Tensor
 
@@ -79,7 +80,8 @@ def _offsets(kernel, stride, dilation, oh, ow):
 def _maxpool_indices_impl(xp, x, kernel, stride, padding, dilation, ceil_mode, out=None):
     *lead, h, w = x.shape
     oh, ow = _pool_shape("max_pool2d", x.shape, kernel, stride, padding, dilation, ceil_mode)
-    src = _padded(xp, x.reshape(-1, h, w), kernel, stride, padding, dilation, oh, ow, -np.inf)
+    low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # integers: no -inf
+    src = _padded(xp, x.reshape(-1, h, w), kernel, stride, padding, dilation, oh, ow, low)
     offs = list(_offsets(kernel, stride, dilation, oh, ow))
     planes = xp.stack([src[:, sh, sw] for _, _, sh, sw in offs])  # (kh*kw, B, OH, OW)
     best = planes.max(axis=0)  # propagates NaN, like PyTorch
@@ -131,7 +133,7 @@ def _maxpool_backward_impl(xp, g, idx, input_hw, overlap, out=None):
 
 
 def _maxpool_indices_infer(x, kernel, stride, padding, dilation, ceil_mode):
-    check_float("max_pool2d", x)
+    no_kernel_for("max_pool2d", x)  # integers pool too, as in PyTorch
     oh, ow = _pool_shape("max_pool2d", tuple(x.shape), kernel, stride, padding, dilation,
                          ceil_mode)
     return tuple(x.shape[:-2]) + (oh, ow), _dt.int64
@@ -198,8 +200,12 @@ def _avgpool_impl(xp, x, kernel, stride, padding, ceil_mode, count_include_pad,
     acc = None
     for _, _, sh, sw in _offsets(kernel, stride, (1, 1), oh, ow):
         acc = src[:, sh, sw].copy() if acc is None else xp.add(acc, src[:, sh, sw], out=acc)
-    acc /= _avg_divisor(xp, x.shape, kernel, stride, padding, oh, ow, count_include_pad,
-                        divisor_override, x.dtype)
+    div = _avg_divisor(xp, x.shape, kernel, stride, padding, oh, ow, count_include_pad,
+                       divisor_override, x.dtype)
+    if x.dtype.kind == "f":
+        acc /= div
+    else:  # integer averages truncate toward zero, as PyTorch's
+        acc = (acc / div).astype(x.dtype)
     return fill_out(out, acc.reshape(*lead, oh, ow))
 
 
@@ -219,7 +225,7 @@ def _avgpool_backward_impl(xp, g, input_hw, kernel, stride, padding, ceil_mode,
 
 
 def _avgpool_infer(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    check_float("avg_pool2d", x)
+    no_kernel_for("avg_pool2d", x)  # integers pool too, as in PyTorch
     oh, ow = _pool_shape("avg_pool2d", tuple(x.shape), kernel, stride, padding, (1, 1),
                          ceil_mode)
     return tuple(x.shape[:-2]) + (oh, ow), x.dtype
@@ -340,8 +346,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
         size = ntuple("adaptive_avg_pool2d", "output_size", output_size)
     if len(size) != 2:
         raise GraphcValueError(f"adaptive_avg_pool2d: output_size must be 2, got {size}")
-    if size == (1, 1) and input.ndim in (3, 4):
-        return input.mean(dim=(-2, -1), keepdim=True)  # PyTorch's MeanBackward1
+    if size == (1, 1) and input.ndim >= 2:  # PyTorch's MeanBackward1, for any leading dims
+        return input.mean(dim=(-2, -1), keepdim=True)
     return checked(ADAPTIVE_AVG_POOL2D, input, output_size=size)
 
 

@@ -18,6 +18,7 @@ from contextlib import nullcontext
 from graphc import dtypes as _dt
 from graphc.errors import DTypeError, GraphcValueError, ShapeError
 from graphc.ops.dispatch import apply
+from graphc.ops.dtype_checks import no_kernel_for
 from graphc.ops.elementwise import _out, exp, isnan, maximum, minimum, sign, where
 from graphc.ops import shape as _shape_ops
 from graphc.ops.registry import NONDIFF, OpDef, register
@@ -629,6 +630,7 @@ def amin(input, dim=(), keepdim=False, *, out=None):
 
 
 def _arg(name, op, input, dim, keepdim):
+    no_kernel_for(name, input, error=DTypeError)
     if dim is not None:
         dim = wrap_dim(name, dim, input.ndim)
         if not input.ndim:

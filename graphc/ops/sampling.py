@@ -14,7 +14,7 @@ from __future__ import annotations
 from graphc import dtypes as _dt
 from graphc.device import as_device
 from graphc.errors import ArgumentError, DTypeError, GraphcRuntimeError
-from graphc.ops.creation import _rng, full_like
+from graphc.ops.creation import _rng, full_like, into_out
 from graphc.ops.dispatch import apply
 from graphc.ops.registry import NONDIFF, OpDef, register
 from graphc.ops.shapes import as_shape
@@ -73,14 +73,18 @@ def _float_dt(dtype):
     return dt
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False,
+         out=None) -> Tensor:
     """Uniform on [0, 1)."""
-    return _sample(RAND, as_shape(size), _float_dt(dtype), device, generator, requires_grad)
+    return into_out(out, lambda dt, dev: _sample(RAND, as_shape(size), _float_dt(dt), dev,
+                                                 generator, requires_grad), dtype, device)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False,
+          out=None) -> Tensor:
     """Standard normal."""
-    return _sample(RANDN, as_shape(size), _float_dt(dtype), device, generator, requires_grad)
+    return into_out(out, lambda dt, dev: _sample(RANDN, as_shape(size), _float_dt(dt), dev,
+                                                 generator, requires_grad), dtype, device)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,

@@ -25,15 +25,27 @@ def _broadcast2(a: tuple, b: tuple) -> tuple | None:
 
 
 def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
-    """Broadcast shapes as PyTorch does, or raise ShapeError naming the op and the shapes."""
+    """Broadcast shapes as PyTorch does, or raise ShapeError with PyTorch's sentence (which
+    users search for) between the op's name and the shapes."""
     out = ()
     for s in shapes:
         r = _broadcast2(out, tuple(s))
         if r is None:
-            raise ShapeError(f"{op}: shapes {describe_shapes(*shapes)} cannot be broadcast "
-                             f"together (the size of each dimension must match or be 1)")
+            raise ShapeError(f"{op}: {_mismatch(out, tuple(s))} (shapes "
+                             f"{describe_shapes(*shapes)})")
         out = r
     return out
+
+
+def _mismatch(a: tuple, b: tuple) -> str:
+    """PyTorch's words for the last dim where ``a`` and ``b`` (``a`` being what the earlier
+    operands broadcast to) do not broadcast, counted in the broadcast result's dims."""
+    n = max(len(a), len(b))
+    a = (1,) * (n - len(a)) + a
+    b = (1,) * (n - len(b)) + b
+    i = next(i for i in reversed(range(n)) if a[i] != b[i] and 1 not in (a[i], b[i]))
+    return (f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+            f"non-singleton dimension {i}")
 
 
 def wrap_dim(op: str, dim: int, ndim: int, wrap_scalar: bool = True) -> int:

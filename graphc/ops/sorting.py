@@ -13,8 +13,9 @@ from collections import namedtuple
 import numpy as np
 
 from graphc import dtypes as _dt
-from graphc.errors import ShapeError, TraceError
+from graphc.errors import DTypeError, ShapeError, TraceError
 from graphc.ops.dispatch import apply
+from graphc.ops.dtype_checks import no_kernel_for
 from graphc.ops.gather_scatter import gather_op
 from graphc.ops.registry import NONDIFF, OpDef, register
 from graphc.ops.shape import concrete, fill_out
@@ -84,6 +85,7 @@ def msort(input: Tensor) -> Tensor:
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     """The ``k`` largest (or smallest) elements along ``dim``, in order, with their indices."""
+    no_kernel_for("topk", input, error=DTypeError)
     d = wrap_dim("topk", dim, input.ndim)
     n = tuple(input.shape)[d] if input.ndim else 1
     if not 0 <= k <= n:

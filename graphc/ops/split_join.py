@@ -12,6 +12,7 @@ import operator
 from graphc import dtypes as _dt
 from graphc.errors import GraphcIndexError, GraphcValueError, ShapeError
 from graphc.ops.dispatch import apply
+from graphc.ops.dtype_checks import same_dtype
 from graphc.ops.registry import OpDef, register
 from graphc.ops.shape import concrete, expand, per_node_variant, reshape
 from graphc.ops.shapes import require_dims, wrap_dim
@@ -242,11 +243,21 @@ def vstack(tensors) -> Tensor:
     return cat(tensors, 0)
 
 
+def _grid_inputs(op: str, tensors, ndims: tuple) -> None:
+    """meshgrid/cartesian_prod take vectors (meshgrid also 0-d tensors) of one dtype, where
+    reshape and expand would flatten anything and promotion would mix dtypes."""
+    for x in tensors:
+        if x.ndim not in ndims:
+            raise ShapeError(f"{op}: Expected {' or '.join(f'{n}D' for n in ndims)} tensors, "
+                             f"but got one of shape {list(x.shape)}")
+    if tensors:
+        same_dtype(op, tensors[0], expected_name="tensors[0]",
+                   **{f"tensors[{i}]": x for i, x in enumerate(tensors[1:], 1)})
+
+
 def cartesian_prod(*tensors) -> Tensor:
     """All combinations of the 1-D inputs' elements, one per row (meshgrid + stack)."""
-    for x in tensors:
-        if x.ndim != 1:
-            raise ShapeError(f"Expect a 1D vector, but got shape {list(x.shape)}")
+    _grid_inputs("cartesian_prod", tensors, (1,))
     if len(tensors) == 1:
         return tensors[0]
     sizes = tuple(x.shape[0] for x in tensors)
@@ -262,6 +273,7 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
         raise GraphcValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    _grid_inputs("meshgrid", tensors, (0, 1))
     ts = list(tensors)
     if indexing == "xy" and len(ts) >= 2:
         ts[0], ts[1] = ts[1], ts[0]

@@ -29,6 +29,30 @@ def test_grad_fn_names_and_next_functions():
     assert x.grad_fn is None and x.is_leaf and not y.is_leaf
 
 
+def test_reflected_operators_take_the_tensor_first():
+    """``3 * a`` records MulBackward0 with next_functions (a's node, None) as PyTorch does, so
+    walking ``grad_fn.next_functions[0][0]`` (the tutorials' graph walk) finds the tensor."""
+    a = t([2.0, 3.0], requires_grad=True)
+    for y in (3 * a, 3 + a, np.float64(2) * a):
+        (node, _), (none, _) = y.grad_fn.next_functions
+        assert type(node).__name__ == "AccumulateGrad" and none is None
+    q = 3 * (a * a)
+    assert q.grad_fn.next_functions[0][0].name() == "MulBackward0"
+
+
+def test_reflected_division_is_reciprocal_times_scalar():
+    """PyTorch computes ``s / x`` as ``x.reciprocal() * s``: its graph and its float32 bits."""
+    x = graphc.tensor([3.0, 7.0, 11.0], requires_grad=True)
+    y = 10 / x
+    assert y.grad_fn.name() == "MulBackward0"
+    assert y.grad_fn.next_functions[0][0].name() == "ReciprocalBackward0"
+    expected = (1 / np.array([3.0, 7.0, 11.0], np.float32)) * np.float32(10)
+    np.testing.assert_array_equal(y.detach().numpy(), expected)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), -10 / np.array([9.0, 49.0, 121.0]), rtol=1e-6)
+    assert (3 / graphc.tensor([2, 4])).tolist() == [1.5, 0.75]  # integers divide as floats
+
+
 def test_requires_grad_propagation():
     a = t([1.0])
     b = t([2.0], requires_grad=True)
@@ -301,6 +325,50 @@ def test_inplace_change_of_saved_tensor_is_detected():
     assert "TanhBackward0" in str(e.value)
 
 
+def test_inplace_error_names_the_op_and_the_current_history():
+    """PyTorch's wording: "which is output 0 of Relu", naming the op (not its node) that last
+    wrote the saved tensor, i.e. its grad_fn now."""
+    x = t([1.0, 2.0, 3.0], requires_grad=True)
+    b = x * 1
+    c = b * b  # saves b
+    b.relu_()
+    with pytest.raises(RuntimeError, match=r"\[graphc.DoubleTensor \[3\]\], which is output 0 "
+                                           r"of Relu, is at version 1; expected version 0"):
+        c.sum().backward()
+    y = x.sigmoid()  # saves its output
+    z = y * 2
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match="which is output 0 of Sigmoid, is at version 1"):
+        (z + y).sum().backward()
+
+
+def test_copy_of_a_constant_into_a_non_leaf_keeps_its_history():
+    """PyTorch's CopyBackwards: the old value gets a zero gradient; graphc used to drop the
+    history and leave a tensor that requires grad with no grad_fn."""
+    x = t([float("inf"), 1.0], requires_grad=True)
+    b = x + 2
+    b.copy_(t([5.0, 6.0]))
+    assert b.requires_grad and b.grad_fn is not None and not b.is_leaf
+    b.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("fill", ["uniform_", "normal_", "bernoulli_"])
+def test_random_fills_are_recorded_in_place_ops(fill):
+    """A random fill of a non-leaf cuts its old history off (zero gradient), and a leaf that
+    requires grad refuses it, as in PyTorch; before, the old history passed its gradient on."""
+    x = t([1.0, 2.0], requires_grad=True)
+    b = x * 2
+    getattr(b, fill)()
+    (b * b).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in "
+                                           "an in-place operation."):
+        getattr(x, fill)()
+    with graphc.no_grad():
+        getattr(x, fill)()  # what nn.init does
+
+
 def test_inplace_on_non_leaf_records_history():
     x = t([1.0, 2.0], requires_grad=True)
     y = x * 2
@@ -367,6 +435,67 @@ def test_custom_function():
     x = t([2.0], requires_grad=True)
     Cube.apply(x).sum().backward()
     assert x.grad.item() == 12.0
+
+
+def test_custom_function_node_is_named_after_the_function():
+    """One node class per Function, ``<Name>Backward`` in graphc.autograd.function, as in
+    PyTorch (the polynomial tutorial prints ``<LegendrePolynomial3Backward object at …>``)."""
+    class LegendrePolynomial3(graphc.autograd.Function):
+        @staticmethod
+        def forward(ctx, v):
+            return 0.5 * (5 * v ** 3 - 3 * v)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    y = LegendrePolynomial3.apply(t([0.5], requires_grad=True))
+    assert type(y.grad_fn).__name__ == "LegendrePolynomial3Backward"
+    assert y.grad_fn.name() == "LegendrePolynomial3Backward"
+    assert repr(y.grad_fn).startswith(
+        "<graphc.autograd.function.LegendrePolynomial3Backward object at 0x")
+    assert "grad_fn=<LegendrePolynomial3Backward>" in repr(y)
+
+
+def test_custom_function_backward_sees_zeros_for_unused_outputs():
+    """PyTorch materializes the gradient of an output that did not reach the loss as zeros
+    (the double-backward tutorial's MyCube reads ``grad_dx * 6 * x``);
+    ``ctx.set_materialize_grads(False)`` passes None instead."""
+    seen = []
+
+    class TwoOutputs(graphc.autograd.Function):
+        materialize = True
+
+        @staticmethod
+        def forward(ctx, v):
+            ctx.set_materialize_grads(TwoOutputs.materialize)
+            return v * 2, v * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            seen.append(g2)
+            return g1 * 2 + (0 if g2 is None else g2 * 3)
+
+    x = t([1.0, 2.0], requires_grad=True)
+    TwoOutputs.apply(x)[0].sum().backward()
+    assert seen[-1].tolist() == [0.0, 0.0] and x.grad.tolist() == [2.0, 2.0]
+    TwoOutputs.materialize = False
+    TwoOutputs.apply(x)[0].sum().backward()
+    assert seen[-1] is None
+
+
+def test_post_accumulate_grad_hook_runs_once_with_the_whole_gradient():
+    w = t([1.0, -1.0], requires_grad=True)
+    seen = []
+    handle = w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.tolist()))
+    (w * w + w * 3).sum().backward()  # two contributions, one hook call
+    assert seen == [[5.0, 1.0]]
+    handle.remove()
+    (w * w).sum().backward()
+    assert len(seen) == 1
+    with pytest.raises(RuntimeError, match="post accumulate grad hooks cannot be registered on "
+                                           "non-leaf tensors"):
+        (w * 2).register_post_accumulate_grad_hook(lambda p: None)
 
 
 def test_variable_is_a_deprecated_alias():

@@ -16,6 +16,7 @@ import pytest
 
 import graphc
 import graphc.nn as nn
+from tests.nn.torch_pairs import load_from_torch, pair  # noqa: F401
 import graphc.nn.functional as GF
 from graphc import errors
 
@@ -75,21 +76,6 @@ def _close(g, t, what):
     assert g is not None, f"{what}: graphc gave None where torch gave a value"
     assert tuple(g.shape) == tuple(t.shape), (what, g.shape, t.shape)
     np.testing.assert_allclose(_np(g), _np(t), atol=ATOL, rtol=RTOL, err_msg=what)
-
-
-def load_from_torch(gm, tm):
-    result = gm.load_state_dict({k: graphc.tensor(v.detach().numpy())
-                                 for k, v in tm.state_dict().items()})
-    assert result.missing_keys == [] and result.unexpected_keys == []
-
-
-def pair(make):
-    """The module built by ``make(nn)`` in both libraries, float64, torch's weights in both."""
-    torch.manual_seed(0)
-    tm = make(torch.nn).double()
-    gm = make(nn).double()
-    load_from_torch(gm, tm)
-    return gm, tm
 
 
 def compare(g_call, t_call, arrays, grad=(), modules=None, seed=0):

@@ -244,6 +244,48 @@ def test_forward_hooks_fire_modify_and_remove():
     assert order == ["a", "b", ("kw", {})]
 
 
+def test_full_backward_hooks_see_and_replace_gradients():
+    """``register_full_backward_hook``: ``grad_input`` has one entry per positional argument
+    (zeros for a tensor that needs no gradient, None for a non-tensor), ``grad_output`` one per
+    output; hooks may replace them; the output's grad_fn is BackwardHookFunctionBackward."""
+    class Two(nn.Module):
+        def forward(self, a, b, k):
+            return a * b * k, a + b
+
+    m, log = Two(), []
+    m.register_full_backward_pre_hook(lambda mod, go: log.append(("pre", len(go))))
+    m.register_full_backward_hook(
+        lambda mod, gi, go: log.append(("full", [None if g is None else g.tolist() for g in gi],
+                                        [g.tolist() for g in go])))
+    a, b = graphc.tensor([1.0, 2.0], requires_grad=True), graphc.tensor([3.0, 4.0])
+    x, y = m(a, b, 3.0)
+    assert x.grad_fn.name() == "BackwardHookFunctionBackward"
+    (x.sum() + 2 * y.sum()).backward()
+    assert log == [("pre", 2), ("full", [[11.0, 14.0], [0.0, 0.0], None],
+                                [[1.0, 1.0], [2.0, 2.0]])]
+    assert a.grad.tolist() == [11.0, 14.0]
+
+    lin = Affine(2)
+    lin.register_full_backward_pre_hook(lambda mod, go: (go[0] * 2,))
+    h = lin.register_full_backward_hook(lambda mod, gi, go: (graphc.ones(2) * 7,))
+    inp = graphc.tensor([1.0, 5.0], requires_grad=True)
+    lin(inp).sum().backward()
+    assert inp.grad.tolist() == [7.0, 7.0] and lin.w.grad.tolist() == [2.0, 10.0]
+    h.remove()
+    inp.grad = None
+    lin(inp).sum().backward()
+    assert inp.grad.tolist() == [2.0, 2.0]
+
+    no_input_grad = Affine(2)
+    seen = []
+    no_input_grad.register_full_backward_hook(lambda mod, gi, go: seen.append(gi))
+    with pytest.warns(UserWarning, match="no inputs require gradients"):
+        no_input_grad(graphc.ones(2)).sum().backward()
+    assert seen == [(None,)]
+    with graphc.no_grad():  # no graph: nothing is wrapped
+        assert no_input_grad(graphc.ones(2)).grad_fn is None
+
+
 def test_missing_forward_raises():
     with pytest.raises(NotImplementedError, match='missing the required "forward"'):
         nn.Module()(graphc.ones(1))
@@ -306,8 +348,8 @@ def test_load_state_dict_strict_errors_and_nothing_half_loaded():
     assert msg.startswith("Error(s) in loading state_dict for Net:")
     assert 'Missing key(s) in state_dict: "fc2.bias".' in msg
     assert 'Unexpected key(s) in state_dict: "extra.weight".' in msg
-    assert ("size mismatch for fc3.weight: copying a param with shape [10, 80] from "
-            "checkpoint, the shape in current model is [10, 84].") in msg
+    assert ("size mismatch for fc3.weight: copying a param with shape graphc.Size([10, 80]) "
+            "from checkpoint, the shape in current model is graphc.Size([10, 84]).") in msg
     for k, v in net.state_dict().items():  # the valid entries were not copied either
         np.testing.assert_array_equal(v.numpy(), before[k].numpy())
 

@@ -14,6 +14,7 @@ import pytest
 
 import graphc
 import graphc.nn as nn
+from tests.nn.torch_pairs import load_from_torch, pair  # noqa: F401
 
 torch = pytest.importorskip("torch")
 
@@ -47,21 +48,6 @@ def _to_graphc(a, grad):
 
 def _to_torch(a, grad):
     return torch.tensor(a, requires_grad=grad and a.dtype.kind == "f")
-
-
-def load_from_torch(gm, tm):
-    """Copy torch's parameters and buffers into the graphc module (through NumPy)."""
-    result = gm.load_state_dict({k: graphc.tensor(v.detach().numpy())
-                                 for k, v in tm.state_dict().items()})
-    assert result.missing_keys == [] and result.unexpected_keys == []
-
-
-def pair(make):
-    torch.manual_seed(0)
-    tm = make(torch.nn).double()
-    gm = make(nn).double()
-    load_from_torch(gm, tm)
-    return gm, tm
 
 
 def assert_close(g, t, what):

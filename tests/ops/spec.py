@@ -30,6 +30,9 @@ class OpSpec:
     reduce_out: Callable | None = None  # maps a multi-output result to the tensor to check
     zero_dim: bool = True               # rerun with 0-d inputs (False: only where the row
                                         # itself fixes shapes, so 0-d inputs say nothing)
+    perturb: tuple = ("shape", "dtype")  # sweeps of tests/ops/test_bad_inputs.py to run: drop
+                                        # one only where the row's own attrs or torch_fn fix
+                                        # shapes/dtypes, with a comment saying so
 
     def inputs(self, rng: np.random.Generator, np_dtype) -> list:
         if self.make is not None:

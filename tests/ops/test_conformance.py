@@ -169,8 +169,12 @@ def _compare_with_torch(spec, dtype, g_in, t_in, g_out, t_out):
         t_loss = t_loss + (t * torch.from_numpy(w)).sum()
     if isinstance(t_loss, int):
         return
+    try:
+        t_loss.backward()
+    except RuntimeError as e:  # e.g. scatter_add's where src is larger than index: values
+        # and dtypes were compared above, only the gradients go unchecked
+        pytest.skip(f"{spec.name}: PyTorch's own backward fails on these inputs: {e}")
     g_loss.backward()
-    t_loss.backward()
     for gi, ti in zip(g_in, t_in):
         if ti.grad is None:
             assert gi.grad is None or not np.any(_host(gi.grad)), spec.name
@@ -204,6 +208,15 @@ def test_zero_dim_inputs_match_torch(spec):
     dtype = spec.dtypes[-1]
     arrays = [np.array(a.reshape(-1)[0]) if a.ndim and a.size else a
               for a in spec.inputs(np.random.default_rng(3), np.dtype(dtype))]
+    _agrees_with_torch(spec, dtype, arrays)
+
+
+def _agrees_with_torch(spec, dtype, arrays):
+    """Runs a row on ``arrays`` (inputs the row was not written for) with PyTorch and graphc:
+    where PyTorch refuses them, graphc must raise its own error (not a backend's, not a silently
+    wrong answer); where PyTorch accepts them, graphc must agree (``dtype`` picks tolerances).
+    Shared by the derived sweeps (0-d inputs here, bad shapes and dtypes in
+    test_bad_inputs.py)."""
     t_in = _torch_inputs(arrays, spec)
     try:
         t_out = (spec.torch_fn or spec.fn)(torch, *t_in)

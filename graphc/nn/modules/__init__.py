@@ -21,3 +21,15 @@ __all__ = [name for family in (activation, attention, conv, dropout, flatten, fo
                                loss, normalization, pooling, rnn, sparse, transformer,
                                upsampling)
            for name in family.__all__]
+
+# Families of the wider torch.nn layer set (padding, shuffles, distances, instance norm).
+from graphc.nn.modules import (channelshuffle, distance, instancenorm, padding,  # noqa: E402
+                               pixelshuffle)
+from graphc.nn.modules.channelshuffle import *  # noqa: E402,F403
+from graphc.nn.modules.distance import *  # noqa: E402,F403
+from graphc.nn.modules.instancenorm import *  # noqa: E402,F403
+from graphc.nn.modules.padding import *  # noqa: E402,F403
+from graphc.nn.modules.pixelshuffle import *  # noqa: E402,F403
+
+__all__ += [name for family in (channelshuffle, distance, instancenorm, padding, pixelshuffle)
+            for name in family.__all__]

@@ -228,8 +228,11 @@ SPECS = [
     OpSpec("argsort", lambda m, x: m.argsort(x, 0, descending=True), [S],
            lambda x: np.argsort(-x, 0, kind="stable"), grad=False),
     OpSpec("msort", lambda m, x: m.msort(x), [S], lambda x: np.sort(x, 0)),
+    # Not recast: the int64 cast ties values, and which tied element topk returns is
+    # unspecified (PyTorch's partial sort); topk_smallest_dim0 covers the dtypes.
     OpSpec("topk", lambda m, x: m.topk(x, 2), [S], lambda x: [
-        np.take_along_axis(x, np.argsort(-x, 1)[:, :2], 1), np.argsort(-x, 1)[:, :2]]),
+        np.take_along_axis(x, np.argsort(-x, 1)[:, :2], 1), np.argsort(-x, 1)[:, :2]],
+        perturb=("shape",)),
     OpSpec("topk_smallest_dim0", lambda m, x: x.topk(2, 0, largest=False), [S], lambda x: [
         np.sort(x, 0)[:2], np.argsort(x, 0)[:2]]),
 ]

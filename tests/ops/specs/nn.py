@@ -4,7 +4,9 @@ padding, losses, and the backward ops each of them registers.
 Shapes are tiny because gradcheck is O(numel^2). Rows for backward ops call the graphc op
 directly (``_op``) and give PyTorch's equivalent (an autograd.grad with create_graph, or an
 aten backward) as ``torch_fn``; gradcheck then checks the backward op's own vjp, i.e. double
-backward of the forward op. Inputs avoid kinks (relu-like ops) and ties (max pooling), where
+backward of the forward op. Their attrs and ``torch_fn`` fix the forward's shapes and dtypes, so
+they skip the reshaped/recast-input sweeps (``perturb=_FIXED``): an input changed there means
+something else on each side. Inputs avoid kinks (relu-like ops) and ties (max pooling), where
 finite differences are not meaningful.
 """
 import math
@@ -84,6 +86,9 @@ def _F(m):
     return m.nn.functional
 
 
+_FIXED = ()  # perturb=: attrs/torch_fn fix the input shapes and dtypes (see the docstring)
+
+
 # -- references ------------------------------------------------------------------------------
 def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
@@ -143,9 +148,11 @@ CONV = [
            [(1, 4, 4, 5), (2, 2, 2, 2)]),
     OpSpec("conv2d_unbatched", lambda m, x, w: _F(m).conv2d(x, w, padding=1), [(2, 4, 4), W4]),
     OpSpec("conv2d_weight_grad", _op("conv2d_weight_grad", weight_shape=W4, **_conv_geo),
-           [G4, X4], torch_fn=lambda m, g, x: m.nn.grad.conv2d_weight(x, W4, g)),
+           [G4, X4], torch_fn=lambda m, g, x: m.nn.grad.conv2d_weight(x, W4, g),
+           perturb=_FIXED),
     OpSpec("conv2d_input_grad", _op("conv2d_input_grad", input_shape=X4, **_conv_geo),
-           [G4, W4], torch_fn=lambda m, g, w: m.nn.grad.conv2d_input(X4, w, g)),
+           [G4, W4], torch_fn=lambda m, g, w: m.nn.grad.conv2d_input(X4, w, g),
+           perturb=_FIXED),
     OpSpec("conv_transpose2d", lambda m, x, w, b: _F(m).conv_transpose2d(
         x, w, b, stride=2, padding=1, output_padding=1), [(1, 3, 3, 3), (3, 2, 3, 3), (2,)]),
 ]
@@ -174,7 +181,7 @@ POOL = [
            torch_fn=lambda m, x, i: x.flatten(2).gather(2, i.flatten(2)).view(i.shape)),
     OpSpec("max_pool2d_backward", _op("max_pool2d_backward", input_hw=(4, 5), overlap=True),
            make=_idx_make, torch_fn=lambda m, g, i: g.new_zeros(1, 2, 20).scatter_add(
-               2, i.flatten(2), g.flatten(2)).view(1, 2, 4, 5)),
+               2, i.flatten(2), g.flatten(2)).view(1, 2, 4, 5), perturb=_FIXED),
     OpSpec("avg_pool2d", lambda m, x: _F(m).avg_pool2d(x, 2), [(2, 2, 4, 4)],
            lambda x: x.reshape(2, 2, 2, 2, 2, 2).mean(axis=(3, 5))),
     OpSpec("avg_pool2d_pad_ceil_exclude",
@@ -186,14 +193,15 @@ POOL = [
            _op("avg_pool2d_backward", input_hw=(5, 4), kernel=(3, 3), stride=(2, 2),
                padding=(1, 1), ceil_mode=True, count_include_pad=True, divisor_override=None),
            [(1, 2, 3, 3)], torch_fn=lambda m, g: m.ops.aten.avg_pool2d_backward(
-               g, g.new_empty(1, 2, 5, 4), [3, 3], [2, 2], [1, 1], True, True, None)),
+               g, g.new_empty(1, 2, 5, 4), [3, 3], [2, 2], [1, 1], True, True, None),
+           perturb=_FIXED),
     OpSpec("adaptive_avg_pool2d", lambda m, x: _F(m).adaptive_avg_pool2d(x, (3, 2)),
            [(2, 2, 7, 5)]),
     OpSpec("adaptive_avg_pool2d_1x1", lambda m, x: _F(m).adaptive_avg_pool2d(x, 1), [(2, 3, 4, 4)],
            lambda x: x.mean(axis=(2, 3), keepdims=True)),
     OpSpec("adaptive_avg_pool2d_backward", _op("adaptive_avg_pool2d_backward", input_hw=(7, 5)),
            [(2, 2, 3, 2)], torch_fn=lambda m, g: m.ops.aten.
-           _adaptive_avg_pool2d_backward(g, g.new_empty(2, 2, 7, 5))),
+           _adaptive_avg_pool2d_backward(g, g.new_empty(2, 2, 7, 5)), perturb=_FIXED),
 ]
 
 S = (3, 4)
@@ -238,7 +246,8 @@ NORM = [
         m, x, None, None, None, None), [(4, 2, 3)],
            torch_fn=lambda m, x: (
                m.nn.functional.batch_norm(x, None, None, training=True),
-               x.mean((0, 2)), x.var((0, 2), unbiased=False))),
+               x.mean((0, 2)), x.var((0, 2), unbiased=False)),
+           perturb=("dtype",)),  # torch_fn's reduced dims (0, 2) fit 3-d inputs only
     OpSpec("layer_norm", lambda m, x, w, b: _F(m).layer_norm(x, (4,), w, b),
            [(2, 3, 4), (4,), (4,)], _ln_ref),
     OpSpec("layer_norm_2d_noaffine", lambda m, x: _F(m).layer_norm(x, (3, 4), eps=1e-3),
@@ -263,10 +272,11 @@ MISC = [
            make=_emb_make, grad=False),
     OpSpec("embedding_backward", _op("embedding_backward", num_weights=5, padding_idx=2),
            make=_emb_bw_make, torch_fn=lambda m, g, i: g.new_zeros(5, 3).index_add(
-               0, i.flatten(), g.reshape(-1, 3)) * (m.arange(5) != 2)[:, None]),
+               0, i.flatten(), g.reshape(-1, 3)) * (m.arange(5) != 2)[:, None],
+           perturb=_FIXED),
     # The mask's shape is the row's attr, not x's: a 0-d x cannot make it match torch_fn.
     OpSpec("dropout_mask_p0", _op("dropout_mask", p=0.0, shape=(2, 3)), [(2, 3)],
-           torch_fn=lambda m, x: m.ones_like(x), grad=False, zero_dim=False),
+           torch_fn=lambda m, x: m.ones_like(x), grad=False, zero_dim=False, perturb=_FIXED),
     OpSpec("one_hot", lambda m, t: _F(m).one_hot(t, 5), make=lambda r, d: [
         r.integers(0, 5, (2, 3)).astype(np.int64)], ref=lambda t: np.eye(5, dtype=np.int64)[t],
         grad=False),
@@ -285,7 +295,7 @@ MISC.append(OpSpec(
     "pad_backward", _op("pad_backward", input_shape=(1, 2, 3, 4), pad=(1, 2, 2, 1),
                         mode="reflect"), [(1, 2, 6, 7)],
     torch_fn=_tgrad(lambda m, x: m.nn.functional.pad(x, (1, 2, 2, 1), mode="reflect"),
-                    (1, 2, 3, 4))))
+                    (1, 2, 3, 4)), perturb=_FIXED))
 
 
 def _probs(*shapes):
@@ -344,7 +354,8 @@ LOSS = [
     OpSpec("nll_loss_backward",
            _op("nll_loss_backward", input_shape=(4, 4), ignore_index=1, reduction="mean"),
            make=_nll_bw_make, no_grad_inputs=(2,), torch_fn=_tgrad(
-               lambda m, x, t, w: m.nn.functional.nll_loss(x, t, w, ignore_index=1), (4, 4))),
+               lambda m, x, t, w: m.nn.functional.nll_loss(x, t, w, ignore_index=1), (4, 4)),
+           perturb=_FIXED),
     OpSpec("cross_entropy", lambda m, x, t: _F(m).cross_entropy(x, t), make=_nll_make),
 ]
 

@@ -182,7 +182,7 @@ def _backward_row(name, in_shape, out_size, scales=None, align_corners=None, **k
     torch_kw = dict(kw, scale_factor=scales) if scales else dict(kw, size=out_size)
     return OpSpec(f"{name}_backward", _op(f"{name}_backward", **attrs),
                   [in_shape[:2] + out_size], torch_fn=_tgrad(in_shape, **torch_kw),
-                  zero_dim=False)
+                  zero_dim=False, perturb=())  # attrs and torch_fn fix shapes and dtypes
 
 
 BACKWARD = [
