@@ -93,6 +93,12 @@ def zeros_state(p: Tensor) -> Tensor:
     return Tensor._wrap(p._device.xp.zeros_like(p._data), p._device)
 
 
+def full_state(p: Tensor, value: float) -> Tensor:
+    """A buffer with the parameter's shape, dtype and device, filled with ``value`` (Adagrad's
+    initial accumulator, Rprop's initial step sizes)."""
+    return Tensor._wrap(p._device.xp.full_like(p._data, value), p._device)
+
+
 _global_step_pre_hooks: dict = {}
 _global_step_post_hooks: dict = {}
 
@@ -272,10 +278,7 @@ class Optimizer:
     @_hooked_step
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient; returns the closure's loss."""
-        if active_tracer.get() is not None:
-            raise TraceError(f"{type(self).__name__}.step() inside graphc.trace/compile: "
-                             f"whole-training-step capture is not supported; call "
-                             f"optimizer.step() outside the compiled function")
+        self._refuse_in_trace()
         loss = None
         if closure is not None:
             with enable_grad():
@@ -284,6 +287,13 @@ class Optimizer:
             for group in self.param_groups:
                 self._update_group(group)
         return loss
+
+    def _refuse_in_trace(self) -> None:
+        """Updates mutate parameters in place, which a traced graph cannot capture."""
+        if active_tracer.get() is not None:
+            raise TraceError(f"{type(self).__name__}.step() inside graphc.trace/compile: "
+                             f"whole-training-step capture is not supported; call "
+                             f"optimizer.step() outside the compiled function")
 
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
