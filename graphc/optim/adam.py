@@ -15,6 +15,30 @@ from graphc.optim.optimizer import (Optimizer, as_float, check_float, check_hype
                                     param_arrays, scalar_state, zeros_state)
 
 
+def weight_decay_step(d, g, lr: float, weight_decay: float, decoupled: bool):
+    """The Adam family's weight decay: an L2 term folded into the gradient (returned), or,
+    decoupled (AdamW), the parameter ``d`` shrunk in place."""
+    if weight_decay != 0:
+        if decoupled:
+            d *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * d
+    return g
+
+
+def moments_step(xp, m, v, g, tmp, beta1: float, beta2: float):
+    """``exp_avg.lerp_(g, 1 - beta1)`` and ``exp_avg_sq = beta2 * v + (1 - beta2) * g * g`` in
+    place, through the scratch buffer ``tmp`` (returned for the caller's next use)."""
+    xp.subtract(g, m, out=tmp)
+    tmp *= 1 - beta1
+    m += tmp
+    v *= beta2
+    xp.multiply(g, g, out=tmp)
+    tmp *= 1 - beta2
+    v += tmp
+    return tmp
+
+
 class Adam(Optimizer):
     """Adaptive moment estimation (Kingma & Ba), PyTorch's defaults and state layout."""
 
@@ -49,19 +73,9 @@ class Adam(Optimizer):
                     state["max_exp_avg_sq"] = zeros_state(p)
             xp, d, g = param_arrays(p, maximize)
             step = count_step(state)
-            if weight_decay != 0:
-                if decoupled:
-                    d *= 1 - lr * weight_decay
-                else:
-                    g = g + weight_decay * d
+            g = weight_decay_step(d, g, lr, weight_decay, decoupled)
             m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            tmp = xp.subtract(g, m)            # exp_avg.lerp_(grad, 1 - beta1)
-            tmp *= 1 - beta1
-            m += tmp
-            v *= beta2                          # exp_avg_sq = beta2 * v + (1 - beta2) * g * g
-            xp.multiply(g, g, out=tmp)
-            tmp *= 1 - beta2
-            v += tmp
+            tmp = moments_step(xp, m, v, g, self.scratch_like(d), beta1, beta2)
             bias_correction1 = 1 - beta1 ** step
             bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
             step_size = lr / bias_correction1

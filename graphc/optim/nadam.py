@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from graphc.optim.adam import _validate
+from graphc.optim.adam import _validate, moments_step, weight_decay_step
 from graphc.optim.optimizer import (Optimizer, as_float, check_float, check_hyper, count_step,
                                     param_arrays, scalar_state, zeros_state)
 
@@ -49,11 +49,7 @@ class NAdam(Optimizer):
             xp, d, g = param_arrays(p, maximize)
             step = count_step(state)
             bias_correction2 = 1 - beta2 ** step
-            if weight_decay != 0:
-                if decoupled:
-                    d *= 1 - lr * weight_decay
-                else:
-                    g = g + weight_decay * d
+            g = weight_decay_step(d, g, lr, weight_decay, decoupled)
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
             mu_product = state["mu_product"]._data
@@ -61,13 +57,7 @@ class NAdam(Optimizer):
             mu_product = float(mu_product)
             mu_product_next = mu_product * mu_next
             m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            tmp = xp.subtract(g, m, out=self.scratch_like(d))   # exp_avg.lerp_(g, 1 - beta1)
-            tmp *= 1 - beta1
-            m += tmp
-            v *= beta2                          # exp_avg_sq = beta2 * v + (1 - beta2) * g * g
-            xp.multiply(g, g, out=tmp)
-            tmp *= 1 - beta2
-            v += tmp
+            tmp = moments_step(xp, m, v, g, self.scratch_like(d), beta1, beta2)
             denom = xp.divide(v, bias_correction2)  # sqrt(v / bc2) + eps
             xp.sqrt(denom, out=denom)
             denom += eps

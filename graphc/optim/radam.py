@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable
 
-from graphc.optim.adam import _validate
+from graphc.optim.adam import _validate, moments_step, weight_decay_step
 from graphc.optim.optimizer import (Optimizer, as_float, count_step, param_arrays, scalar_state,
                                     zeros_state)
 
@@ -45,19 +45,9 @@ class RAdam(Optimizer):
                 state["exp_avg_sq"] = zeros_state(p)
             xp, d, g = param_arrays(p, maximize)
             step = count_step(state)
-            if weight_decay != 0:
-                if decoupled:
-                    d *= 1 - lr * weight_decay
-                else:
-                    g = g + weight_decay * d
+            g = weight_decay_step(d, g, lr, weight_decay, decoupled)
             m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-            tmp = xp.subtract(g, m, out=self.scratch_like(d))   # exp_avg.lerp_(g, 1 - beta1)
-            tmp *= 1 - beta1
-            m += tmp
-            v *= beta2                          # exp_avg_sq = beta2 * v + (1 - beta2) * g * g
-            xp.multiply(g, g, out=tmp)
-            tmp *= 1 - beta2
-            v += tmp
+            tmp = moments_step(xp, m, v, g, self.scratch_like(d), beta1, beta2)
             bias_correction1 = 1 - beta1 ** step
             bias_correction2 = 1 - beta2 ** step
             rho_t = rho_inf - 2 * step * beta2 ** step / bias_correction2
